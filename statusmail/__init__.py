@@ -1,0 +1,110 @@
+"""statusmail: email notifications for a status page."""
+import logging
+import os
+
+import redis
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from rq import Queue
+
+from .config import load_config
+from .embedded_redis import ensure_redis
+from .extensions import csrf, db, limiter, login_manager, mail, migrate
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QUEUE_NAMES = ("outbound", "fanout")  # workers listen in this order: one-off mail first
+
+
+def create_app(config=None):
+    """Build the app. ``config`` overrides settings (tests pass theirs here)."""
+    instance_path = os.environ.get("STATUSMAIL_INSTANCE_PATH") or os.path.join(PROJECT_ROOT, "instance")
+    app = Flask(__name__, instance_path=instance_path,
+                template_folder=os.path.join(PROJECT_ROOT, "templates"),
+                static_folder=os.path.join(PROJECT_ROOT, "static"))
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_redis(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+
+    from . import cli
+    cli.register(app)
+    return app
+
+
+def _init_redis(app):
+    url = ensure_redis(app.config["REDIS_URL"], app.instance_path,
+                       app.config["STATUSMAIL_EMBEDDED_REDIS"])
+    app.config["REDIS_URL"] = url
+    connection = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
+    app.extensions["redis"] = connection
+    app.extensions["queues"] = {name: Queue(name, connection=connection) for name in QUEUE_NAMES}
+    app.config.setdefault("RATELIMIT_STORAGE_URI",
+                          "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") else url)
+
+
+def _register_blueprints(app):
+    from .admin import bp as admin_bp
+    from .api import bp as api_bp
+    from .public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from .admin.rq_dashboard import mount_rq_dashboard
+    mount_rq_dashboard(app)
+
+
+def _wants_json():
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _register_error_handlers(app):
+    def render_error(status, title, message):
+        if _wants_json():
+            return jsonify(error=message), status
+        return render_template("error.html", title=title, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_error(400, "Form expired", "This form was open too long or came from "
+                            "another site. Go back, reload the page and submit again.")
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return render_error(404, "Not found", "There is nothing at this address.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(exc):
+        return render_error(405, "Method not allowed", "This address does not accept that request.")
+
+    @app.errorhandler(429)
+    def too_many(exc):
+        return render_error(429, "Too many requests",
+                            f"Too many attempts ({exc.description}). Wait a little and try again.")
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        return render_error(500, "Something went wrong",
+                            "The server hit an error; it has been logged. Try again shortly.")
+
+
+def _register_template_helpers(app):
+    from .services.timezones import format_local
+
+    app.jinja_env.filters["localtime"] = format_local
+
+    @app.context_processor
+    def site_context():
+        from .models import SiteSettings
+        return {"site_name": SiteSettings.get().status_page_name}

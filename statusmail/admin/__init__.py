@@ -1,0 +1,45 @@
+"""The admin site. One gate in front of every route: nothing here is public by accident."""
+from flask import Blueprint, redirect, request, url_for
+from flask_login import current_user
+
+bp = Blueprint("admin", __name__)
+
+# Reachable without a session: the ways to get one.
+PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.forgot_password", "admin.reset_password"})
+
+NAV = [
+    ("admin.index", "Overview"),
+    ("admin.email_settings", "Email settings"),
+    ("admin.subscribers", "Subscribers"),
+    ("admin.components", "Components"),
+    ("admin.incidents", "Incidents"),
+    ("admin.maintenances", "Maintenance"),
+    ("admin.notifications", "Delivery log"),
+    ("admin.captured_mail", "Captured mail"),
+    ("admin.api_tokens", "API tokens"),
+]
+
+
+@bp.before_request
+def require_login():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("admin.login", next=request.full_path))
+    return None
+
+
+@bp.context_processor
+def admin_context():
+    from ..services.admin_banners import banners
+    nav = [(endpoint, label) for endpoint, label in NAV if _has_endpoint(endpoint)]
+    return {"admin_nav": nav,
+            "admin_banners": banners() if current_user.is_authenticated else []}
+
+
+def _has_endpoint(endpoint):
+    from flask import current_app
+    return endpoint in current_app.view_functions
+
+
+from . import auth, overview  # noqa: E402,F401  (route registration)

@@ -1,0 +1,84 @@
+"""Commands: ``flask --app wsgi create-admin|worker|scheduler|sweep``."""
+import logging
+import secrets
+import time
+
+import click
+import redis
+from flask import current_app
+from flask.cli import with_appcontext
+from rq import SimpleWorker
+
+from .extensions import db
+from .models import AdminUser
+from .queues import get_queue, redis_connection
+
+log = logging.getLogger(__name__)
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--password", help="Set this password instead of being prompted.")
+@click.option("--generate", is_flag=True, help="Generate a password and print it.")
+@with_appcontext
+def create_admin(email, password, generate):
+    """Create an admin account (or reset the password of an existing one)."""
+    from .services.validation import normalize_email, InvalidEmail
+    try:
+        email = normalize_email(email, check_deliverability=False)
+    except InvalidEmail as exc:
+        raise click.BadParameter(str(exc), param_hint="EMAIL")
+    if generate:
+        password = secrets.token_urlsafe(12)
+    elif not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise click.BadParameter("use at least 10 characters", param_hint="password")
+    user = AdminUser.query.filter_by(email=email).one_or_none()
+    created = user is None
+    if created:
+        user = AdminUser(email=email)
+        db.session.add(user)
+    user.set_password(password)
+    db.session.commit()
+    click.echo(f"{'Created' if created else 'Updated'} admin {email}.")
+    if generate:
+        click.echo(f"Password: {password}")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@click.option("--name", default=None, help="Worker name shown in the dashboard.")
+@with_appcontext
+def worker(burst, name):
+    """Run an RQ worker for the mail queues inside the app context."""
+    from . import QUEUE_NAMES
+    while True:
+        try:
+            queues = [get_queue(queue_name) for queue_name in QUEUE_NAMES]
+            SimpleWorker(queues, connection=redis_connection(), name=name).work(
+                burst=burst, logging_level="INFO")
+            return
+        except redis.ConnectionError as exc:
+            if burst:
+                raise
+            # Redis restarted: wait for it instead of dying (the sweeper re-queues lost work).
+            log.warning("Redis unavailable (%s); worker retrying in 2 s.", exc)
+            time.sleep(2)
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run one tick and exit.")
+@with_appcontext
+def scheduler(once):
+    """Sweep stuck work, start and complete maintenance, prune old rows."""
+    from .services.scheduler import run_forever, tick
+    if once:
+        tick()
+    else:
+        run_forever(current_app.config.get("SCHEDULER_INTERVAL", 5))
+
+
+def register(app):
+    for command in (create_admin, worker, scheduler):
+        app.cli.add_command(command)

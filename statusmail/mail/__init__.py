@@ -1,0 +1,1 @@
+"""The only code that speaks SMTP or a provider API: composing, transports, errors."""

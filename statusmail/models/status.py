@@ -1,0 +1,121 @@
+"""What the status page shows: components, incidents with their updates, maintenance."""
+from ..extensions import db
+from . import utcnow
+
+COMPONENT_STATUSES = {
+    "operational": "Operational",
+    "degraded_performance": "Degraded performance",
+    "partial_outage": "Partial outage",
+    "major_outage": "Major outage",
+    "under_maintenance": "Under maintenance",
+}
+INCIDENT_STATUSES = {
+    "investigating": "Investigating",
+    "identified": "Identified",
+    "monitoring": "Monitoring",
+    "resolved": "Resolved",
+}
+INCIDENT_IMPACTS = {"none": "None", "minor": "Minor", "major": "Major", "critical": "Critical"}
+MAINTENANCE_STATUSES = {
+    "scheduled": "Scheduled",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+}
+
+
+class Component(db.Model):
+    __tablename__ = "components"
+
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(120), nullable=False, unique=True)
+    group_name = db.Column(db.String(120))
+    description = db.Column(db.Text)
+    status = db.Column(db.String(32), nullable=False, default="operational")
+    position = db.Column(db.Integer, nullable=False, default=0)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    @property
+    def status_label(self):
+        return COMPONENT_STATUSES.get(self.status, self.status)
+
+
+class Incident(db.Model):
+    __tablename__ = "incidents"
+
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(200), nullable=False)
+    impact = db.Column(db.String(16), nullable=False, default="minor")
+    status = db.Column(db.String(16), nullable=False, default="investigating")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    resolved_at = db.Column(db.DateTime)
+
+    updates = db.relationship("IncidentUpdate", back_populates="incident",
+                              order_by="IncidentUpdate.created_at.desc()",
+                              cascade="all, delete-orphan")
+    affected = db.relationship("IncidentComponent", cascade="all, delete-orphan",
+                               back_populates="incident")
+
+    @property
+    def status_label(self):
+        return INCIDENT_STATUSES.get(self.status, self.status)
+
+
+class IncidentComponent(db.Model):
+    """A component an incident affects, and the status the incident moved it to."""
+    __tablename__ = "incident_components"
+
+    incident_id = db.Column(db.ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    component_id = db.Column(db.ForeignKey("components.id", ondelete="CASCADE"), primary_key=True)
+    new_status = db.Column(db.String(32), nullable=False, default="partial_outage")
+
+    incident = db.relationship("Incident", back_populates="affected")
+    component = db.relationship("Component")
+
+
+class IncidentUpdate(db.Model):
+    __tablename__ = "incident_updates"
+
+    id = db.Column(db.Integer, primary_key=True)
+    incident_id = db.Column(db.ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False,
+                            index=True)
+    status = db.Column(db.String(16), nullable=False)
+    message = db.Column(db.Text, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    incident = db.relationship("Incident", back_populates="updates")
+
+    @property
+    def status_label(self):
+        return INCIDENT_STATUSES.get(self.status, self.status)
+
+
+maintenance_components = db.Table(
+    "maintenance_components",
+    db.Column("maintenance_id", db.ForeignKey("maintenances.id", ondelete="CASCADE"),
+              primary_key=True),
+    db.Column("component_id", db.ForeignKey("components.id", ondelete="CASCADE"),
+              primary_key=True),
+)
+
+
+class Maintenance(db.Model):
+    __tablename__ = "maintenances"
+
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(200), nullable=False)
+    description = db.Column(db.Text, nullable=False, default="")
+    starts_at = db.Column(db.DateTime, nullable=False, index=True)  # UTC
+    ends_at = db.Column(db.DateTime, nullable=False, index=True)  # UTC
+    status = db.Column(db.String(16), nullable=False, default="scheduled", index=True)
+    notify = db.Column(db.Boolean, nullable=False, default=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    started_at = db.Column(db.DateTime)
+    completed_at = db.Column(db.DateTime)
+
+    components = db.relationship("Component", secondary=maintenance_components)
+
+    @property
+    def status_label(self):
+        return MAINTENANCE_STATUSES.get(self.status, self.status)

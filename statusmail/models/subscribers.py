@@ -1,0 +1,42 @@
+"""People who asked for mail, and what they asked for."""
+from ..extensions import db
+from . import utcnow
+
+SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed", "bounced")
+# Hard bounces (5xx recipient rejections) after which an address is no longer mailed.
+SUPPRESS_AFTER_BOUNCES = 3
+
+subscriber_components = db.Table(
+    "subscriber_components",
+    db.Column("subscriber_id", db.ForeignKey("subscribers.id", ondelete="CASCADE"),
+              primary_key=True),
+    db.Column("component_id", db.ForeignKey("components.id", ondelete="CASCADE"),
+              primary_key=True),
+)
+
+
+class Subscriber(db.Model):
+    __tablename__ = "subscribers"
+
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(254), unique=True, nullable=False)  # normalised, lower-case
+    status = db.Column(db.String(16), nullable=False, default="pending", index=True)
+    source = db.Column(db.String(16), nullable=False, default="widget")
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    confirmed_at = db.Column(db.DateTime)
+    unsubscribed_at = db.Column(db.DateTime)
+    confirmation_sent_at = db.Column(db.DateTime)
+    bounce_count = db.Column(db.Integer, nullable=False, default=0)
+    last_bounce = db.Column(db.Text)
+
+    # Preferences: everything by default; the manage page narrows them.
+    all_components = db.Column(db.Boolean, nullable=False, default=True)
+    notify_incidents = db.Column(db.Boolean, nullable=False, default=True)
+    notify_maintenance = db.Column(db.Boolean, nullable=False, default=True)
+    notify_component_changes = db.Column(db.Boolean, nullable=False, default=True)
+
+    components = db.relationship("Component", secondary=subscriber_components)
+
+    @property
+    def receives_notifications(self):
+        return self.status == "confirmed"

@@ -1,0 +1,6 @@
+"""Public pages: status page, subscribe widget, confirm, manage, unsubscribe. No login."""
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from . import views  # noqa: E402,F401  (route registration)

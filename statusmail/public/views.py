@@ -1,0 +1,9 @@
+"""Public routes."""
+from flask import render_template
+
+from . import bp
+
+
+@bp.route("/")
+def index():
+    return render_template("public/index.html")

@@ -1,0 +1,1 @@
+"""What views, CLI, API and jobs share. No request objects in here."""

@@ -1,0 +1,63 @@
+"""One-off mail: write the row first (the database is the truth), then queue its job.
+
+If Redis is down when the row is written, the sweeper queues it later; nothing is lost.
+"""
+import logging
+from datetime import timedelta
+
+import redis
+from flask import current_app
+
+from ..extensions import db
+from ..models import OutboundMail, utcnow
+from ..queues import get_queue
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 10
+
+
+def backoff(attempts):
+    """30 s, 1 min, 2 min … capped at one hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def outbound_job_id(row):
+    return f"outbound-{row.id}-{row.attempts}"
+
+
+def queue_outbound(kind, recipient, **fields):
+    """Create and commit an ``OutboundMail`` row, then enqueue its job."""
+    row = OutboundMail(kind=kind, recipient=recipient, **fields)
+    db.session.add(row)
+    db.session.commit()
+    enqueue_outbound(row)
+    return row
+
+
+def enqueue_outbound(row, retry=False):
+    from ..jobs.outbound import send_outbound
+    job_id = outbound_job_id(row) + (f"-r{int(utcnow().timestamp())}" if retry else "")
+    try:
+        get_queue("outbound").enqueue(send_outbound, row.id, job_id=job_id,
+                                      job_timeout=max(60, 4 * _timeout()),
+                                      description=f"{row.kind} mail #{row.id}")
+    except redis.RedisError as exc:
+        log.warning("Could not queue outbound mail #%s (%s); the sweeper will.", row.id, exc)
+
+
+def _timeout():
+    from ..models import SiteSettings
+    return SiteSettings.get().smtp_timeout
+
+
+def due_outbound(now=None):
+    """Rows a job should be working on: queued and due, or claimed by a dead worker."""
+    now = now or utcnow()
+    lease_gone = (OutboundMail.state == "sending") & (OutboundMail.lease_expires_at < now)
+    due = (OutboundMail.state == "queued") & (
+        OutboundMail.next_attempt_at.is_(None) | (OutboundMail.next_attempt_at <= now))
+    return OutboundMail.query.filter(lease_gone | due)
+
+
+def lease_until(now):
+    return now + timedelta(seconds=current_app.config["DELIVERY_LEASE_SECONDS"])

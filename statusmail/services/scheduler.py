@@ -1,0 +1,74 @@
+"""The scheduler process: a periodic tick that keeps work moving without anyone clicking.
+
+Several scheduler processes may run; a Redis lock lets one tick at a time.
+"""
+import logging
+import time
+
+import redis
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from ..extensions import db
+from ..models import OutboundMail
+from ..queues import redis_connection
+from .outbox import due_outbound, enqueue_outbound, outbound_job_id
+
+log = logging.getLogger(__name__)
+LOCK_NAME = "statusmail:scheduler-lock"
+PENDING_JOB_STATES = ("queued", "started", "deferred", "scheduled")
+
+
+def sweep_outbound():
+    """Queue one-off mail that is due, or whose worker died, or whose job Redis lost."""
+    connection = redis_connection()
+    queued = 0
+    for row in due_outbound().order_by(OutboundMail.id).limit(1000):
+        if row.state == "queued" and _job_pending(outbound_job_id(row), connection):
+            continue
+        # A dead worker's job id is taken; the stranded row gets a fresh one.
+        enqueue_outbound(row, retry=row.state == "sending")
+        queued += 1
+    return queued
+
+
+def _job_pending(job_id, connection):
+    try:
+        job = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in PENDING_JOB_STATES
+
+
+TASKS = [sweep_outbound]
+
+
+def tick():
+    """Run every task once; one failing task does not stop the others."""
+    for task in TASKS:
+        try:
+            task()
+        except Exception:
+            log.exception("Scheduler task %s failed", task.__name__)
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def run_forever(interval):
+    log.info("Scheduler running every %s s", interval)
+    while True:
+        try:
+            lock = redis_connection().lock(LOCK_NAME, timeout=max(interval * 6, 60),
+                                           blocking_timeout=0)
+            if lock.acquire():
+                try:
+                    tick()
+                finally:
+                    try:
+                        lock.release()
+                    except redis.exceptions.LockError:
+                        pass
+        except redis.ConnectionError as exc:
+            log.warning("Redis unavailable (%s); scheduler retrying.", exc)
+        time.sleep(interval)

@@ -1,0 +1,53 @@
+"""Rendering one-off mail: subscription confirmation, password reset, test send."""
+from flask import render_template
+
+from ..extensions import db
+from ..mail.compose import build_message, make_message_id, sender_domain
+from ..models import AdminUser, SiteSettings, Subscriber
+from ..tokens import make_token
+from .links import external_url
+
+
+def default_sender(settings):
+    address = settings.from_address or "statusmail@localhost"
+    return (settings.from_name, address) if settings.from_name else address
+
+
+def _render(template, **context):
+    return (render_template(f"email/{template}.txt", **context),
+            render_template(f"email/{template}.html", **context))
+
+
+def render_outbound(row):
+    """The Flask-Mail message for an ``OutboundMail`` row; ``None`` if it no longer applies."""
+    settings = SiteSettings.get()
+    sender = default_sender(settings)
+    domain = sender_domain(sender if isinstance(sender, str) else sender[1])
+    common = {"site_name": settings.status_page_name, "status_url": external_url("public.index")}
+    headers = {"Auto-Submitted": "auto-generated"}
+
+    if row.kind == "confirm":
+        subscriber = db.session.get(Subscriber, row.subscriber_id)
+        if subscriber is None or subscriber.status != "pending":
+            return None
+        token = make_token("confirm", {"sid": subscriber.id, "email": subscriber.email})
+        subject = f"Confirm your subscription to {settings.status_page_name}"
+        text, html = _render("confirm", confirm_url=external_url("public.confirm", token=token),
+                             **common)
+    elif row.kind == "password_reset":
+        user = db.session.get(AdminUser, row.admin_user_id)
+        if user is None:
+            return None
+        token = make_token("password-reset", {"uid": user.id, "pw": user.password_fingerprint()})
+        subject = f"Reset your {settings.status_page_name} admin password"
+        text, html = _render("password_reset",
+                             reset_url=external_url("admin.reset_password", token=token), **common)
+    elif row.kind == "test":
+        subject = row.subject
+        text, html = _render("test", body=row.body, **common)
+    else:
+        raise ValueError(f"unknown outbound kind {row.kind!r}")
+
+    return build_message(sender=sender, recipient=row.recipient, subject=subject, text=text,
+                         html=html, reply_to=settings.reply_to or None, headers=headers,
+                         message_id=make_message_id(domain, prefix=f"{row.kind}.{row.id}."))

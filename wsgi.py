@@ -1,0 +1,3 @@
+from statusmail import create_app
+
+app = create_app()
