@@ -42,4 +42,8 @@ def _has_endpoint(endpoint):
     return endpoint in current_app.view_functions
 
 
-from . import auth, overview  # noqa: E402,F401  (route registration)
+# Route registration, one module per admin area.
+from . import (  # noqa: E402,F401
+    api_tokens, auth, captured, components, email_settings, incidents, maintenances,
+    notifications, overview, subscribers,
+)

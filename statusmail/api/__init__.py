@@ -5,3 +5,5 @@ from ..extensions import csrf
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site request can carry one
+
+from . import views  # noqa: E402,F401  (route registration)

@@ -1,4 +1,4 @@
-"""Public routes."""
+"""The public status page."""
 from flask import render_template
 
 from . import bp

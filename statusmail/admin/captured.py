@@ -1,0 +1,2 @@
+"""Admin: captured (to be built)."""
+from . import bp  # noqa: F401

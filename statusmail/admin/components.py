@@ -1,0 +1,2 @@
+"""Admin: components (to be built)."""
+from . import bp  # noqa: F401

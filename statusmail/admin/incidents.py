@@ -1,0 +1,2 @@
+"""Admin: incidents (to be built)."""
+from . import bp  # noqa: F401

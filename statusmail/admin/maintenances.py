@@ -1,0 +1,2 @@
+"""Admin: maintenances (to be built)."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Admin: notifications (to be built)."""
+from . import bp  # noqa: F401

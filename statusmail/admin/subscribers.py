@@ -1,0 +1,2 @@
+"""Admin: subscribers (to be built)."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""API routes (to be built)."""
+from . import bp  # noqa: F401
