@@ -9,7 +9,8 @@ from rq import Queue
 
 from .config import load_config
 from .embedded_redis import ensure_redis
-from .extensions import csrf, db, limiter, login_manager, mail, migrate
+from . import extensions
+from .extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUEUE_NAMES = ("outbound", "fanout")  # workers listen in this order: one-off mail first
@@ -30,12 +31,14 @@ def create_app(config=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    mail.init_app(app)
+    # Not imported by name: it would clash with the statusmail.mail package.
+    extensions.mail.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
+    _register_security_headers(app)
 
     from . import cli
     cli.register(app)
@@ -46,7 +49,7 @@ def _init_redis(app):
     url = ensure_redis(app.config["REDIS_URL"], app.instance_path,
                        app.config["STATUSMAIL_EMBEDDED_REDIS"])
     app.config["REDIS_URL"] = url
-    connection = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
+    connection = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=60)
     app.extensions["redis"] = connection
     app.extensions["queues"] = {name: Queue(name, connection=connection) for name in QUEUE_NAMES}
     app.config.setdefault("RATELIMIT_STORAGE_URI",
@@ -97,6 +100,17 @@ def _register_error_handlers(app):
     def server_error(exc):
         return render_error(500, "Something went wrong",
                             "The server hit an error; it has been logged. Try again shortly.")
+
+
+def _register_security_headers(app):
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        # Only the subscribe widget may be framed, and it says so itself.
+        if "frame-ancestors" not in response.headers.get("Content-Security-Policy", ""):
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response
 
 
 def _register_template_helpers(app):

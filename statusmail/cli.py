@@ -14,6 +14,7 @@ from .models import AdminUser
 from .queues import get_queue, redis_connection
 
 log = logging.getLogger(__name__)
+WORKER_TTL = 45
 
 
 @click.command("create-admin")
@@ -56,8 +57,10 @@ def worker(burst, name):
     while True:
         try:
             queues = [get_queue(queue_name) for queue_name in QUEUE_NAMES]
-            SimpleWorker(queues, connection=redis_connection(), name=name).work(
-                burst=burst, logging_level="INFO")
+            # A short TTL makes idle workers heartbeat every ~30 s, so the admin's
+            # worker-health indicator notices a dead one quickly.
+            SimpleWorker(queues, connection=redis_connection(), name=name,
+                         worker_ttl=WORKER_TTL).work(burst=burst, logging_level="INFO")
             return
         except redis.ConnectionError as exc:
             if burst:

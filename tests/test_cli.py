@@ -1,0 +1,30 @@
+"""The commands the README and Procfile name."""
+from statusmail.models import AdminUser
+
+
+def test_create_admin_with_generated_password(app):
+    result = app.test_cli_runner().invoke(args=["create-admin", "Ops@Example.com", "--generate"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split("Password: ")[1].strip()
+    with app.app_context():
+        user = AdminUser.query.one()
+        assert user.email == "ops@example.com"
+        assert user.check_password(password)
+
+
+def test_create_admin_refuses_bad_input(app):
+    runner = app.test_cli_runner()
+    bad_address = runner.invoke(args=["create-admin", "not-an-address", "--password", "x" * 12])
+    assert bad_address.exit_code != 0 and "EMAIL" in bad_address.output
+    short = runner.invoke(args=["create-admin", "ops@example.com", "--password", "short"])
+    assert short.exit_code != 0 and "10 characters" in short.output
+    with app.app_context():
+        assert AdminUser.query.count() == 0
+
+
+def test_create_admin_prompts_for_a_password(app):
+    result = app.test_cli_runner().invoke(args=["create-admin", "ops@example.com"],
+                                          input="long enough pw\nlong enough pw\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert AdminUser.query.one().check_password("long enough pw")
