@@ -1,2 +1,217 @@
-"""Subscribe, confirm, manage and unsubscribe (to be built)."""
-from . import bp  # noqa: F401
+"""Subscribe (page and embeddable widget), confirm by mail, manage preferences, unsubscribe.
+
+A GET never changes anything: mail scanners follow every link in a mail. Changes happen
+on POST, behind a button, except RFC 8058 one-click unsubscribe, which mailbox providers
+POST without cookies.
+"""
+from flask import Response, flash, redirect, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
+
+from ..extensions import csrf, limiter
+from ..models import SiteSettings
+from ..services import subscriptions as service
+from ..services.validation import InvalidEmail, normalize_email
+from ..tokens import TokenExpired, TokenInvalid, make_token
+from . import bp
+from .forms import ActionForm, PreferencesForm, SubscribeForm, WidgetSubscribeForm
+
+FRAMABLE_ENDPOINTS = frozenset({"public.widget"})
+SUBSCRIPTION_ENDPOINTS = frozenset({"public.subscribe", "public.confirm", "public.manage",
+                                    "public.unsubscribe", "public.unsubscribe_one_click"})
+
+
+def _address_key():
+    return "subscribe-address:" + _posted_address()
+
+
+def _posted_address():
+    try:
+        return normalize_email(request.form.get("email"))
+    except InvalidEmail:
+        return ""
+
+
+# Shared scopes: the page and the widget draw from the same allowance.
+per_ip_limit = limiter.shared_limit(
+    "5/minute;30/hour", scope="subscribe-ip", methods=["POST"],
+    error_message="too many sign-ups from your network")
+per_address_limit = limiter.shared_limit(
+    "5/hour;10/day", scope="subscribe-address", methods=["POST"], key_func=_address_key,
+    exempt_when=lambda: not _posted_address(),
+    error_message="too many sign-ups for this address")
+
+
+@bp.after_request
+def frame_policy(response):
+    """Only the widget may sit in another site's frame; the other pages refuse framing."""
+    if request.endpoint in FRAMABLE_ENDPOINTS:
+        response.headers["Content-Security-Policy"] = "frame-ancestors *"
+        response.headers.pop("X-Frame-Options", None)
+    elif request.endpoint in SUBSCRIPTION_ENDPOINTS:
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+def _subscribe(form, template, source):
+    """Every accepted sign-up gets the same page: it must not tell who is subscribed."""
+    if not form.is_submitted():
+        return render_template(template, form=form)
+    valid = form.validate()
+    if valid or (form.filled_by_bot and not form.csrf_token.errors):
+        if not form.filled_by_bot:
+            service.request_subscription(form.normalized_email, source=source)
+        return render_template(template, sent=True)
+    return render_template(template, form=form), 400
+
+
+@bp.route("/subscribe", methods=["GET", "POST"])
+@per_ip_limit
+@per_address_limit
+def subscribe():
+    return _subscribe(SubscribeForm(), "public/subscribe.html", "page")
+
+
+@bp.route("/widget", methods=["GET", "POST"])
+@csrf.exempt  # the form checks Origin and its own signed token instead (see forms.py)
+@per_ip_limit
+@per_address_limit
+def widget():
+    return _subscribe(WidgetSubscribeForm(), "public/widget.html", "widget")
+
+
+def _bad_link(title, message, status=400):
+    return render_template("public/link_invalid.html", title=title, message=message), status
+
+
+def _manage_url(subscriber):
+    return url_for("public.manage", token=make_token("manage", {"sid": subscriber.id}))
+
+
+def _confirmed(subscriber, already):
+    return render_template("public/confirmed.html", subscriber=subscriber, already=already,
+                           manage_url=_manage_url(subscriber))
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"], endpoint="confirm")
+@limiter.limit("10/minute", methods=["POST"])
+def confirm_page(token):
+    form = ActionForm()
+    try:
+        subscriber = service.subscriber_from_token("confirm", token)
+    except TokenExpired as exc:
+        return _expired_confirmation(form, exc.payload)
+    except TokenInvalid:
+        return _bad_link("This link is not valid",
+                         "The link may be cut short or mistyped. Copy the whole link from the "
+                         "mail, or subscribe again to get a new one.")
+    if subscriber is None:
+        return _bad_link("This link is no longer valid",
+                         "We no longer have the subscription it was sent for. "
+                         "Subscribe again to get a new link.")
+    if subscriber.status == "confirmed":
+        return _confirmed(subscriber, already=True)
+    if subscriber.status != "pending":
+        return _bad_link("This link is no longer valid",
+                         "This subscription ended after the link was sent. "
+                         "Subscribe again if you want notices.")
+    if form.validate_on_submit():
+        outcome = service.confirm_subscription(subscriber)
+        if outcome == "not_pending":
+            return _bad_link("This link is no longer valid",
+                             "This subscription ended after the link was sent.")
+        return _confirmed(subscriber, already=outcome == "already_confirmed")
+    return render_template("public/confirm.html", form=form, subscriber=subscriber)
+
+
+def _expired_confirmation(form, payload):
+    email = payload.get("email") if isinstance(payload, dict) else None
+    if not isinstance(email, str):
+        return _bad_link("This link is not valid", "Subscribe again to get a new link.")
+    subscriber = service.subscriber_from_payload("confirm", payload)
+    if subscriber is not None and subscriber.status == "confirmed":
+        return _confirmed(subscriber, already=True)
+    if form.validate_on_submit():
+        service.resend_confirmation(payload)
+        return render_template("public/confirm_resent.html", email=email)
+    return render_template("public/confirm_expired.html", form=form), 400
+
+
+@bp.route("/manage/<token>", methods=["GET", "POST"], endpoint="manage")
+def manage_page(token):
+    try:
+        subscriber = service.subscriber_from_token("manage", token)
+    except TokenExpired:
+        return _bad_link("This link has expired",
+                         "Every notice we send carries a fresh link to your preferences. "
+                         "Use the one in the latest mail.")
+    except TokenInvalid:
+        return _bad_link("This link is not valid",
+                         "The link may be cut short or mistyped. Copy the whole link from the "
+                         "latest notice we sent you.")
+    if subscriber is None:
+        return _bad_link("No subscription here", "We no longer have the subscription this "
+                         "link was made for. Subscribe again if you want notices.")
+    groups = service.components_by_group()
+    form = PreferencesForm(data={
+        "scope": "all" if subscriber.all_components else "selected",
+        "components": [component.id for component in subscriber.components],
+        "notify_incidents": subscriber.notify_incidents,
+        "notify_maintenance": subscriber.notify_maintenance,
+        "notify_component_changes": subscriber.notify_component_changes,
+    })
+    form.components.choices = [SelectChoice(c.id, c.name)
+                              for _, components in groups for c in components]
+    if form.validate_on_submit():
+        service.update_preferences(
+            subscriber, all_components=form.scope.data == "all",
+            component_ids=form.components.data, notify_incidents=form.notify_incidents.data,
+            notify_maintenance=form.notify_maintenance.data,
+            notify_component_changes=form.notify_component_changes.data)
+        flash("Your preferences are saved.", "success")
+        return redirect(url_for("public.manage", token=token))
+    unsubscribe_url = url_for("public.unsubscribe",
+                              token=make_token("unsubscribe", {"sid": subscriber.id}))
+    page = render_template("public/manage.html", form=form, subscriber=subscriber,
+                           groups=groups, leave_form=ActionForm(formdata=None),
+                           unsubscribe_url=unsubscribe_url)
+    return page, 400 if form.errors else 200
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"], endpoint="unsubscribe")
+def unsubscribe_page(token):
+    try:
+        subscriber = service.subscriber_from_token("unsubscribe", token)
+    except TokenInvalid:
+        return _bad_link("This link is not valid",
+                         "The link may be cut short or mistyped. Copy the whole link from the "
+                         "mail; every notice we send carries one.")
+    form = ActionForm()
+    if subscriber is not None and form.validate_on_submit():
+        service.unsubscribe(subscriber)
+    if subscriber is None or subscriber.status not in ("pending", "confirmed"):
+        resubscribe = SubscribeForm(formdata=None, data={"email": subscriber.email}) \
+            if subscriber is not None else None
+        return render_template("public/unsubscribed.html", subscriber=subscriber,
+                               resubscribe_form=resubscribe)
+    return render_template("public/unsubscribe.html", form=form, subscriber=subscriber,
+                           manage_url=_manage_url(subscriber))
+
+
+@bp.route("/unsubscribe/<token>/one-click", methods=["POST"], endpoint="unsubscribe_one_click")
+@csrf.exempt  # RFC 8058: mailbox providers POST with no cookies and no form of ours
+def unsubscribe_one_click(token):
+    if request.form.get("List-Unsubscribe") != "One-Click":
+        return _plain("This address takes the RFC 8058 one-click body "
+                      "'List-Unsubscribe=One-Click'.", 400)
+    try:
+        subscriber = service.subscriber_from_token("unsubscribe", token)
+    except TokenInvalid:
+        return _plain("This unsubscribe link is not valid.", 400)
+    if subscriber is not None:
+        service.unsubscribe(subscriber)
+    return _plain(f"You are unsubscribed from {SiteSettings.get().status_page_name}.", 200)
+
+
+def _plain(text, status):
+    return Response(text + "\n", status=status, mimetype="text/plain")

@@ -1,0 +1,142 @@
+"""Signed links from mail: bad, foreign and expired ones, and RFC 8058 one-click unsubscribe."""
+import pytest
+
+from statusmail.models import utcnow
+from statusmail.tokens import PURPOSES
+from tests.support import web
+from tests.public.support import confirm_path
+
+ONE_CLICK = {"List-Unsubscribe": "One-Click"}
+
+
+def _tampered(token):
+    return token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+
+
+@pytest.mark.parametrize("page", ["confirm", "manage", "unsubscribe"])
+def test_tampered_and_foreign_links_get_a_clear_page(app, client, subscribers, page):
+    sid = subscribers.add("eve@example.com", status="pending")
+    payload = {"sid": sid, "email": "eve@example.com"}
+    own = subscribers.token(page, payload)
+    foreign = [subscribers.token(purpose, payload) for purpose in PURPOSES if purpose != page]
+    for token in ["garbage", _tampered(own), own[:20], *foreign]:
+        response = client.get(f"/{page}/{token}")
+        assert response.status_code == 400, token
+        assert "This link is not valid" in response.text
+        assert 'href="/subscribe"' in response.text
+    assert subscribers.get(sid).status == "pending"
+
+
+def test_an_unsubscribe_link_does_not_confirm(app, client, subscribers):
+    sid = subscribers.add("mallory@example.com", status="pending")
+    unsubscribe_token = subscribers.token("unsubscribe", {"sid": sid})
+    page = client.get("/subscribe")
+    response = client.post(f"/confirm/{unsubscribe_token}",
+                           data={"csrf_token": web.csrf_token(page.text)})
+    assert response.status_code == 400 and "not valid" in response.text
+    assert subscribers.get(sid).status == "pending"
+
+
+def test_expired_confirmation_link_offers_a_new_one(app, client, smtp, run_jobs, subscribers):
+    sent_long_ago = utcnow().replace(year=2020)
+    sid = subscribers.add("late@example.com", status="pending",
+                          confirmation_sent_at=sent_long_ago)
+    old = subscribers.old_token("confirm", {"sid": sid, "email": "late@example.com"})
+
+    page = client.get(f"/confirm/{old}")
+    assert page.status_code == 400 and "This link has expired" in page.text
+    assert "Send a new link" in page.text
+    # Pressing "confirm" on an expired link sends a fresh one instead of confirming.
+    resent = client.post(f"/confirm/{old}", data={"csrf_token": web.csrf_token(page.text)})
+    assert resent.status_code == 200 and "A new link is on its way" in resent.text
+    assert subscribers.get(sid).status == "pending"
+
+    run_jobs()
+    fresh = confirm_path(smtp, "late@example.com")
+    assert fresh != f"/confirm/{old}"
+    confirm_page = client.get(fresh)
+    done = client.post(fresh, data={"csrf_token": web.csrf_token(confirm_page.text)})
+    assert done.status_code == 200 and "You are subscribed" in done.text
+    assert subscribers.get(sid).status == "confirmed"
+
+
+def test_expired_link_of_a_confirmed_subscriber_says_so(app, client, subscribers):
+    sid = subscribers.add("done@example.com")
+    old = subscribers.old_token("confirm", {"sid": sid, "email": "done@example.com"})
+    response = client.get(f"/confirm/{old}")
+    assert response.status_code == 200 and "Already confirmed" in response.text
+    assert '/manage/' in response.text
+
+
+def test_expired_manage_link_gets_a_clear_page(app, client, subscribers):
+    sid = subscribers.add("old@example.com")
+    old = subscribers.old_token("manage", {"sid": sid}, hours=24 * 366)
+    response = client.get(f"/manage/{old}")
+    assert response.status_code == 400 and "This link has expired" in response.text
+
+
+def test_confirmation_link_after_unsubscribing_does_not_resubscribe(app, client, subscribers):
+    sid = subscribers.add("gone@example.com", status="unsubscribed", unsubscribed_at=utcnow())
+    token = subscribers.token("confirm", {"sid": sid, "email": "gone@example.com"})
+    response = client.get(f"/confirm/{token}")
+    assert response.status_code == 400 and "no longer valid" in response.text
+    assert subscribers.get(sid).status == "unsubscribed"
+
+
+def test_confirmation_link_names_its_address(app, client, subscribers):
+    """A link minted for one address never confirms another that got the same id."""
+    sid = subscribers.add("now@example.com", status="pending")
+    token = subscribers.token("confirm", {"sid": sid, "email": "before@example.com"})
+    assert client.get(f"/confirm/{token}").status_code == 400
+    assert subscribers.get(sid).status == "pending"
+
+
+def test_one_click_unsubscribes_without_cookies_or_csrf(app, subscribers):
+    sid = subscribers.add("busy@example.com")
+    url = f"/unsubscribe/{subscribers.token('unsubscribe', {'sid': sid})}/one-click"
+    provider = app.test_client(use_cookies=False)
+
+    response = provider.post(url, data=ONE_CLICK)
+    assert response.status_code == 200 and "You are unsubscribed" in response.text
+    assert "Set-Cookie" not in response.headers
+    busy = subscribers.get(sid)
+    assert busy.status == "unsubscribed" and busy.unsubscribed_at is not None
+
+    again = provider.post(url, data=ONE_CLICK)
+    assert again.status_code == 200 and again.data == response.data
+    assert subscribers.get(sid).unsubscribed_at == busy.unsubscribed_at
+
+
+def test_one_click_needs_the_rfc_8058_body(app, subscribers):
+    sid = subscribers.add("careful@example.com")
+    url = f"/unsubscribe/{subscribers.token('unsubscribe', {'sid': sid})}/one-click"
+    provider = app.test_client(use_cookies=False)
+    assert provider.post(url).status_code == 400
+    assert provider.post(url, data={"List-Unsubscribe": "Yes"}).status_code == 400
+    assert provider.get(url).status_code == 405
+    assert provider.post(f"/unsubscribe/{_tampered(url.split('/')[2])}/one-click",
+                         data=ONE_CLICK).status_code == 400
+    assert subscribers.get(sid).status == "confirmed"
+
+
+@pytest.mark.parametrize("status", ["pending", "unsubscribed"])
+def test_one_click_answers_success_whatever_the_status(app, subscribers, status):
+    sid = subscribers.add(f"{status}@example.com", status=status)
+    url = f"/unsubscribe/{subscribers.token('unsubscribe', {'sid': sid})}/one-click"
+    response = app.test_client(use_cookies=False).post(url, data=ONE_CLICK)
+    assert response.status_code == 200 and "You are unsubscribed" in response.text
+    assert subscribers.get(sid).status == "unsubscribed"
+
+
+def test_one_click_for_a_deleted_subscriber_still_succeeds(app, subscribers):
+    url = f"/unsubscribe/{subscribers.token('unsubscribe', {'sid': 424242})}/one-click"
+    response = app.test_client(use_cookies=False).post(url, data=ONE_CLICK)
+    assert response.status_code == 200
+
+
+def test_unsubscribe_page_for_an_address_already_gone(app, client, subscribers):
+    sid = subscribers.add("twice@example.com", status="unsubscribed", unsubscribed_at=utcnow())
+    response = client.get(f"/unsubscribe/{subscribers.token('unsubscribe', {'sid': sid})}")
+    assert response.status_code == 200 and "You are unsubscribed" in response.text
+    assert "Changed your mind?" in response.text
+    assert subscribers.get(sid).status == "unsubscribed"
