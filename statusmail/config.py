@@ -62,6 +62,13 @@ def load_config(instance_path):
         "CONFIRM_MAX_AGE_HOURS": _int_env("STATUSMAIL_CONFIRM_MAX_AGE_HOURS", 48),
         "DELIVERY_LEASE_SECONDS": _int_env("STATUSMAIL_DELIVERY_LEASE_SECONDS", 300),
         "FANOUT_BATCH_SIZE": _int_env("STATUSMAIL_FANOUT_BATCH_SIZE", 500),
+        # Reverse proxies in front of the web process whose X-Forwarded-* headers to trust
+        # (rate limits key on the client address).
+        "TRUSTED_PROXIES": _int_env("STATUSMAIL_TRUSTED_PROXIES", 0),
+        # Extra CA certificates (PEM) trusted for SMTP TLS, besides the system's: a private CA.
+        "STATUSMAIL_SMTP_CA_FILE": os.environ.get("STATUSMAIL_SMTP_CA_FILE") or None,
+        # The largest request body, i.e. the largest CSV import (10 MB: ~250,000 addresses).
+        "MAX_CONTENT_LENGTH": _int_env("STATUSMAIL_MAX_UPLOAD_MB", 10) * 1024 * 1024,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -84,6 +91,9 @@ def load_config(instance_path):
             "Set them in the environment (see README, 'Configuration'); a Fernet key comes from "
             "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
         )
+    if config["STATUSMAIL_SMTP_CA_FILE"] and not os.path.isfile(config["STATUSMAIL_SMTP_CA_FILE"]):
+        raise ConfigError(f"STATUSMAIL_SMTP_CA_FILE names {config['STATUSMAIL_SMTP_CA_FILE']!r}, "
+                          "which is not a readable file; point it at a PEM CA bundle or unset it.")
     if production and not config["REDIS_URL"]:
         raise ConfigError("STATUSMAIL_ENV=production needs REDIS_URL (redis://host:6379/0).")
     if missing:

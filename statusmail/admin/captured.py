@@ -1,2 +1,41 @@
-"""Admin: captured (to be built)."""
-from . import bp  # noqa: F401
+"""Captured mail: read what statusmail would have sent while no provider is configured."""
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+
+from ..extensions import db
+from ..models import CapturedMail
+from ..services.captured_mail import captured_page, delete_all_captured, read_captured
+from . import bp
+
+
+class DeleteAllCapturedForm(FlaskForm):
+    """No fields: the CSRF token is the point."""
+
+
+@bp.route("/captured")
+def captured_mail():
+    recipient = request.args.get("recipient", "").strip()
+    page = captured_page(request.args.get("page", 1, type=int), recipient)
+    return render_template("admin/captured.html", page=page, recipient=recipient,
+                           delete_form=DeleteAllCapturedForm())
+
+
+@bp.route("/captured/<int:captured_id>")
+def captured_message(captured_id):
+    row = db.session.get(CapturedMail, captured_id) or abort(404)
+    return render_template("admin/captured_message.html", row=row, mail=read_captured(row))
+
+
+@bp.route("/captured/<int:captured_id>.eml")
+def captured_download(captured_id):
+    row = db.session.get(CapturedMail, captured_id) or abort(404)
+    return Response(row.raw, mimetype="message/rfc822", headers={
+        "Content-Disposition": f'attachment; filename="captured-{row.id}.eml"'})
+
+
+@bp.route("/captured/delete-all", methods=["POST"])
+def captured_delete_all():
+    if DeleteAllCapturedForm().validate_on_submit():
+        deleted = delete_all_captured()
+        flash(f"Deleted {deleted} captured mail{'s' if deleted != 1 else ''}.", "info")
+    return redirect(url_for("admin.captured_mail"))

@@ -1,2 +1,59 @@
-"""Admin: email_settings (to be built)."""
-from . import bp  # noqa: F401
+"""Email settings and Test send: configure delivery, then prove it with one real mail."""
+from zoneinfo import available_timezones
+
+from flask import abort, flash, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..models import SiteSettings
+from ..services.email_settings import describe_delivery, save_email_settings
+from ..services.test_send import (find_test_send, queue_test_send, recent_test_sends,
+                                  report_test_send)
+from . import bp
+from .email_settings_forms import EmailSettingsForm, TestSendForm
+
+# Names in the tz database that are not places an operator would choose.
+_NOT_ZONES = {"localtime", "Factory", "posixrules"}
+
+
+@bp.route("/email", methods=["GET", "POST"])
+def email_settings():
+    settings = SiteSettings.get()
+    form = EmailSettingsForm(obj=settings,
+                             has_smtp_password=bool(settings.smtp_password_encrypted),
+                             has_sendgrid_key=bool(settings.sendgrid_api_key_encrypted))
+    if form.validate_on_submit():
+        for warning in save_email_settings(form.data):
+            flash(warning, "warning")
+        flash("Email settings saved. Send a test mail to check them.", "success")
+        return redirect(url_for("admin.email_settings"))
+    if form.is_submitted():
+        flash("Nothing was saved: correct the fields marked below.", "error")
+    return render_template("admin/email_settings.html", form=form, settings=settings,
+                           delivery=describe_delivery(settings),
+                           zones=sorted(available_timezones() - _NOT_ZONES))
+
+
+@bp.route("/email/test", methods=["GET", "POST"])
+def test_send():
+    form = TestSendForm()
+    if not form.is_submitted():
+        form.recipient.data = current_user.email
+    if form.validate_on_submit():
+        row = queue_test_send(form.recipient.data, form.subject.data, form.body.data)
+        return redirect(url_for("admin.test_send_result", outbound_id=row.id))
+    return render_template("admin/test_send.html", form=form,
+                           delivery=describe_delivery(SiteSettings.get()),
+                           recent=recent_test_sends())
+
+
+@bp.route("/email/test/<int:outbound_id>")
+def test_send_result(outbound_id):
+    row = find_test_send(outbound_id) or abort(404)
+    return render_template("admin/test_send_result.html", report=report_test_send(row),
+                           delivery=describe_delivery(SiteSettings.get()))
+
+
+@bp.route("/email/test/<int:outbound_id>.json")
+def test_send_status(outbound_id):
+    row = find_test_send(outbound_id) or abort(404)
+    return jsonify(report_test_send(row))

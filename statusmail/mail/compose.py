@@ -36,6 +36,9 @@ def build_message(*, sender, recipient, subject, text, html, reply_to=None, head
     msg = Message(subject=subject, recipients=[recipient], body=text, html=html, sender=sender,
                   reply_to=reply_to, extra_headers=dict(headers or {}))
     msg.msgId = message_id or make_message_id(sender_domain(sender_address))
+    # Flask-Mail flattens (name, address) to "name <address>", which a comma in the name
+    # turns into two addresses; the pair is what the helpers below expect.
+    msg.sender = sender
     return msg
 
 
@@ -122,6 +125,7 @@ class MailTemplate:
                            html=self._replace_text(base.html, html_values) if base.html else None,
                            sender=base.sender, reply_to=base.reply_to, extra_headers=headers)
         personal.msgId = self._replace_text(base.msgId, values)
+        personal.sender = base.sender
         return personal
 
     def personalize_bytes(self, values):

@@ -24,6 +24,39 @@ DIAGNOSES = {
 }
 
 
+# What to try next, per diagnosis: shown under a failed test send.
+HINTS = {
+    "not_configured": "Open Email settings, choose a delivery provider and complete its section.",
+    "secret_unreadable": "Enter the password or API key again in Email settings and save.",
+    "dns": "Check the spelling of the host name, and that this server can resolve public names.",
+    "refused": "Check host and port. Providers listen on 587 (STARTTLS) or 465 (SSL/TLS); "
+               "many hosting companies block outgoing port 25.",
+    "timeout": "A firewall probably drops the connection, or the port and security setting "
+               "do not match (465 needs SSL/TLS). Raise the timeout only for a known slow server.",
+    "tls_handshake": "Match the security setting to the port: 465 uses SSL/TLS, 587 and 25 use "
+                     "STARTTLS.",
+    "tls_certificate": "Use the host name the certificate was issued for (usually the provider's "
+                       "name, not an IP address). For a private CA set STATUSMAIL_SMTP_CA_FILE; "
+                       "for a self-signed server you trust, name it as the self-signed host.",
+    "starttls_unsupported": "Choose SSL/TLS if the port is 465; choose no encryption only on a "
+                            "network you trust.",
+    "auth_unsupported": "Leave the username blank if the server relays without logging in, or "
+                        "choose STARTTLS: many servers offer login only after it.",
+    "auth": "Check the username and password. SendGrid wants an API key with the Mail Send "
+            "permission; Gmail wants an app password, not the account password.",
+    "sender_rejected": "Use a From address on a domain or sender your provider has verified "
+                       "for this account.",
+    "recipient_rejected": "Check the recipient address: the server does not accept mail for it.",
+    "message_rejected": "The server refused the content; its reply says why (size, spam filter, "
+                        "policy).",
+    "disconnected": "The server ended the session early: check that the security setting "
+                    "matches the port, then try again.",
+    "temporary": "The server asked us to try later (greylisting, a rate limit, or a busy server). "
+                 "Real mail is retried automatically; send another test in a few minutes.",
+    "provider": "Read the provider's reply below: it names what it refused.",
+}
+
+
 class MailError(Exception):
     """A send failed. ``retryable``: trying later may work. ``provider_wide``: every
     message would fail the same way, so sending should stop until the operator acts."""
@@ -48,6 +81,19 @@ class MailError(Exception):
         if self.code:
             text += f" (server said {self.code} {self.server_reply or ''})".rstrip()
         return text
+
+
+def split_description(text, diagnosis=None, code=None):
+    """Undo :meth:`MailError.describe` for a stored line: ``(detail, server reply or None)``."""
+    detail = text or ""
+    title = DIAGNOSES.get(diagnosis)
+    if title and detail.startswith(title + ": "):
+        detail = detail[len(title) + 2:]
+    marker = f" (server said {code}"
+    if code and marker in detail and detail.endswith(")"):
+        detail, _, reply = detail.rpartition(marker)
+        return detail, reply[:-1].strip()
+    return detail, None
 
 
 def _error(name, diagnosis, retryable=False, provider_wide=False):

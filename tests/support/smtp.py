@@ -92,10 +92,11 @@ class SmtpTestServer:
         self.controller = Controller(RecordingHandler(self), **kwargs)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        # handled=False: aiosmtpd then answers a failure with 535 (True means "already replied").
         if isinstance(auth_data, LoginPassword):
             login, password = auth_data.login.decode(), auth_data.password.decode()
-            return AuthResult(success=self.users.get(login) == password)
-        return AuthResult(success=False)
+            return AuthResult(success=self.users.get(login) == password, handled=False)
+        return AuthResult(success=False, handled=False)
 
     def start(self):
         self.controller.start()

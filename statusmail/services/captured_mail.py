@@ -1,0 +1,57 @@
+"""Captured mail: what would have been sent while no provider is set, kept to be read."""
+import email
+import email.policy
+
+from sqlalchemy import delete
+from sqlalchemy.orm import defer
+
+from ..extensions import db
+from ..models import CapturedMail
+
+PER_PAGE = 50
+
+
+def captured_page(page, recipient_contains=""):
+    """Newest first; the raw bytes stay in the database until one mail is opened."""
+    query = (db.select(CapturedMail).options(defer(CapturedMail.raw))
+             .order_by(CapturedMail.created_at.desc(), CapturedMail.id.desc()))
+    if recipient_contains:
+        query = query.where(CapturedMail.recipient.icontains(recipient_contains, autoescape=True))
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def read_captured(row):
+    """Headers and body parts for display; odd or broken mail still shows what it can."""
+    message = email.message_from_bytes(row.raw, policy=email.policy.default)
+    return {
+        "headers": [(name, _header_text(value)) for name, value in message.items()],
+        "from": _header_text(message.get("From", row.sender)),
+        "to": _header_text(message.get("To", row.recipient)),
+        "subject": _header_text(message.get("Subject", row.subject)),
+        "date": _header_text(message.get("Date", "")),
+        "text": _body(message, "plain"),
+        "html": _body(message, "html"),
+    }
+
+
+def _header_text(value):
+    try:
+        return str(value)
+    except (ValueError, LookupError):
+        return repr(value)
+
+
+def _body(message, subtype):
+    part = message.get_body((subtype,))
+    if part is None:
+        return None
+    try:
+        return part.get_content()
+    except (LookupError, UnicodeError, KeyError):
+        return (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+
+
+def delete_all_captured():
+    deleted = db.session.execute(delete(CapturedMail)).rowcount
+    db.session.commit()
+    return deleted
