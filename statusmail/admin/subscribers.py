@@ -1,2 +1,117 @@
-"""Admin: subscribers (to be built)."""
-from . import bp  # noqa: F401
+"""Admin: the subscriber list with search and filters, one subscriber's record, removal,
+re-sending a confirmation, and CSV export and import."""
+from flask import (
+    Response, flash, redirect, render_template, request, stream_with_context, url_for,
+)
+
+from ..extensions import db
+from ..models import Subscriber, utcnow
+from ..services import subscriber_admin as admin_service
+from ..services.subscriber_csv import export_csv
+from ..services.subscriber_csv_reader import ImportFileError
+from ..services.subscriber_import import import_subscribers
+from ..services.timezones import format_local
+from . import bp
+from .subscriber_forms import (
+    ActionForm, ImportForm, RemoveSubscriberForm, SubscriberFilterForm,
+)
+
+PER_PAGE = 50
+
+
+def _filters():
+    form = SubscriberFilterForm(formdata=request.args)
+    return form, form.values()
+
+
+def _link_args(filters):
+    """Query arguments that repeat the current filters (defaults left out)."""
+    return {name: value for name, value in filters.items()
+            if value and not (name == "status" and value == "all")}
+
+
+def _back(target):
+    """Return to the subscriber page the operator came from, never anywhere else."""
+    list_url = url_for("admin.subscribers")
+    return target if target and target.startswith(list_url) else list_url
+
+
+@bp.route("/subscribers")
+def subscribers():
+    filter_form, filters = _filters()
+    page = max(request.args.get("page", 1, type=int), 1)
+    pagination = db.paginate(admin_service.filtered_subscribers(filters["status"], filters["q"]),
+                             page=page, per_page=PER_PAGE, error_out=False)
+    status_urls = {status: url_for("admin.subscribers", **_link_args({**filters, "status": status}))
+                   for status in admin_service.STATUS_FILTERS}
+    return render_template("admin/subscribers.html", filter_form=filter_form, filters=filters,
+                           link_args=_link_args(filters), status_urls=status_urls,
+                           pagination=pagination, counts=admin_service.status_counts(filters["q"]),
+                           action_form=ActionForm())
+
+
+@bp.route("/subscribers/export.csv")
+def subscribers_export():
+    _, filters = _filters()
+    parts = ["subscribers"] + ([filters["status"]] if filters["status"] != "all" else [])
+    filename = "-".join(parts + [format_local(utcnow(), "%Y-%m-%d")]) + ".csv"
+    return Response(stream_with_context(export_csv(filters["status"], filters["q"])),
+                    mimetype="text/csv", headers={
+                        "Content-Disposition": f'attachment; filename="{filename}"',
+                        "Cache-Control": "no-store"})
+
+
+@bp.route("/subscribers/import", methods=["GET", "POST"])
+def subscribers_import():
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            result = import_subscribers(form.file.data.read(), form.mode.data)
+        except ImportFileError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            return render_template("admin/subscriber_import_result.html", result=result,
+                                   mode=form.mode.data)
+    return render_template("admin/subscriber_import.html", form=form)
+
+
+@bp.route("/subscribers/<int:subscriber_id>")
+def subscriber_detail(subscriber_id):
+    subscriber = db.get_or_404(Subscriber, subscriber_id)
+    return render_template(
+        "admin/subscriber_detail.html", subscriber=subscriber,
+        components=subscriber.components if not subscriber.all_components else [],
+        deliveries=admin_service.delivery_history(subscriber_id),
+        outbound=admin_service.one_off_mails(subscriber_id),
+        history_limit=admin_service.HISTORY_LIMIT, action_form=ActionForm())
+
+
+@bp.route("/subscribers/<int:subscriber_id>/remove", methods=["GET", "POST"])
+def subscriber_remove(subscriber_id):
+    subscriber = db.get_or_404(Subscriber, subscriber_id)
+    form = RemoveSubscriberForm()
+    if not form.is_submitted():
+        form.next.data = request.args.get("next")
+    if form.validate_on_submit():
+        try:
+            email = admin_service.remove_subscriber(subscriber_id)
+        except admin_service.SubscriberActionRefused as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"{email} is removed, with their delivery history.", "success")
+        return redirect(_back(form.next.data))
+    return render_template("admin/subscribers_remove.html", subscriber=subscriber, form=form,
+                           deliveries=admin_service.delivery_count(subscriber_id))
+
+
+@bp.route("/subscribers/<int:subscriber_id>/resend-confirmation", methods=["POST"])
+def subscriber_resend_confirmation(subscriber_id):
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            email = admin_service.resend_confirmation(subscriber_id)
+        except admin_service.SubscriberActionRefused as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"A new confirmation mail to {email} is on its way.", "success")
+    return redirect(_back(form.next.data))

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import redis
 from flask import current_app
+from rq import Queue
+from sqlalchemy import insert
 
 from ..extensions import db
 from ..models import OutboundMail, utcnow
@@ -22,7 +24,11 @@ def backoff(attempts):
 
 
 def outbound_job_id(row):
-    return f"outbound-{row.id}-{row.attempts}"
+    return _job_id(row.id, row.attempts)
+
+
+def _job_id(outbound_id, attempts):
+    return f"outbound-{outbound_id}-{attempts}"
 
 
 def queue_outbound(kind, recipient, **fields):
@@ -32,6 +38,38 @@ def queue_outbound(kind, recipient, **fields):
     db.session.commit()
     enqueue_outbound(row)
     return row
+
+
+def queue_outbound_many(kind, rows):
+    """Write many ``OutboundMail`` rows (dicts of fields) in one INSERT and commit them
+    together with whatever the session holds, then enqueue their jobs in bulk.
+
+    The CSV import uses this: its subscribers and their confirmation mails commit at once.
+    """
+    ids = []
+    if rows:
+        ids = db.session.scalars(
+            insert(OutboundMail).returning(OutboundMail.id),
+            [{"kind": kind, **row} for row in rows]).all()
+    db.session.commit()
+    if ids:
+        _enqueue_many(kind, ids)
+    return ids
+
+
+def _enqueue_many(kind, outbound_ids, chunk=1000):
+    from ..jobs.outbound import send_outbound
+    queue, timeout = get_queue("outbound"), max(60, 4 * _timeout())
+    try:
+        for start in range(0, len(outbound_ids), chunk):
+            queue.enqueue_many([
+                Queue.prepare_data(send_outbound, args=(outbound_id,), timeout=timeout,
+                                   job_id=_job_id(outbound_id, 0),
+                                   description=f"{kind} mail #{outbound_id}")
+                for outbound_id in outbound_ids[start:start + chunk]])
+    except redis.RedisError as exc:
+        log.warning("Could not queue %d %s mails (%s); the sweeper will.",
+                    len(outbound_ids), kind, exc)
 
 
 def enqueue_outbound(row, retry=False):
