@@ -54,6 +54,8 @@ def create_admin(email, password, generate):
 def worker(burst, name):
     """Run an RQ worker for the mail queues inside the app context."""
     from . import QUEUE_NAMES
+    from .jobs.fanout import prepare_worker
+    prepare_worker()
     while True:
         try:
             queues = [get_queue(queue_name) for queue_name in QUEUE_NAMES]

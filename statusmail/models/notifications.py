@@ -32,6 +32,9 @@ class Notification(db.Model):
     maintenance_id = db.Column(db.ForeignKey("maintenances.id", ondelete="SET NULL"), index=True)
     component_id = db.Column(db.ForeignKey("components.id", ondelete="SET NULL"), index=True)
     state = db.Column(db.String(16), nullable=False, default="sending", index=True)
+    # Who paused it: "operator" (resumes by hand) or "provider" (resumes by itself once
+    # the operator saves working email settings).
+    paused_by = db.Column(db.String(16))
     total = db.Column(db.Integer, nullable=False, default=0)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     first_sent_at = db.Column(db.DateTime)

@@ -12,7 +12,10 @@ from rq.job import Job
 from ..extensions import db
 from ..models import OutboundMail
 from ..queues import redis_connection
+from .fanout_sweeper import FANOUT_TASKS
+from .maintenance import advance_maintenance
 from .outbox import due_outbound, enqueue_outbound, outbound_job_id
+from .retention import prune_expired_rows_hourly
 
 log = logging.getLogger(__name__)
 LOCK_NAME = "statusmail:scheduler-lock"
@@ -40,7 +43,7 @@ def _job_pending(job_id, connection):
     return job.get_status(refresh=False) in PENDING_JOB_STATES
 
 
-TASKS = [sweep_outbound]
+TASKS = [sweep_outbound, prune_expired_rows_hourly, advance_maintenance, *FANOUT_TASKS]
 
 
 def tick():

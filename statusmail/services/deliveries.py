@@ -1,0 +1,123 @@
+"""The delivery ledger: claiming rows with a lease and recording each outcome at once.
+
+Every change is a small committed UPDATE guarded by the state it expects, so two
+workers (or a worker and the sweeper) can never both own a delivery, and a delivery
+the server accepted is recorded before the next message is sent.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, case, or_, select, update
+
+from ..extensions import db
+from ..models import Delivery, Subscriber, utcnow
+from ..models.subscribers import SUPPRESS_AFTER_BOUNCES
+from .fanout_queue import MAX_ATTEMPTS, lease_seconds, retry_delay
+
+_NO_SYNC = {"synchronize_session": False}
+
+
+@dataclass
+class Recipient:
+    delivery_id: int
+    attempts: int
+    subscriber_id: int
+    email: str
+    status: str
+
+
+def _execute(statement):
+    return db.session.execute(statement, execution_options=_NO_SYNC)
+
+
+def claimable(now):
+    """Queued and due, or held by a worker whose lease ran out (it died)."""
+    return or_(
+        and_(Delivery.state == "queued",
+             or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)),
+        and_(Delivery.state == "sending", Delivery.lease_expires_at < now))
+
+
+def claim(notification_id, delivery_ids):
+    """Take what nobody else holds; returns ``(lease, claimed ids)``."""
+    now = utcnow()
+    lease = now + timedelta(seconds=lease_seconds())
+    claimed = db.session.scalars(
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.notification_id == notification_id,
+               claimable(now))
+        .values(state="sending", lease_expires_at=lease, attempts=Delivery.attempts + 1)
+        .returning(Delivery.id), execution_options=_NO_SYNC).all()
+    db.session.commit()
+    return lease, sorted(claimed)
+
+
+def renew(delivery_ids, lease):
+    """Extend our lease; the lease time doubles as our claim (a successor's differs)."""
+    new_lease = utcnow() + timedelta(seconds=lease_seconds())
+    held = db.session.scalars(
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.state == "sending",
+               Delivery.lease_expires_at == lease)
+        .values(lease_expires_at=new_lease)
+        .returning(Delivery.id), execution_options=_NO_SYNC).all()
+    db.session.commit()
+    return new_lease, set(held)
+
+
+def load_recipients(delivery_ids):
+    """Everything a batch needs about its subscribers, in one query."""
+    rows = db.session.execute(
+        select(Delivery.id, Delivery.attempts, Subscriber.id, Subscriber.email, Subscriber.status)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Delivery.id.in_(delivery_ids))
+        .order_by(Delivery.id)).all()
+    return [Recipient(*row) for row in rows]
+
+
+def retry_later(recipients, error):
+    """Back to the queue after a backoff; failed for good after ``MAX_ATTEMPTS``."""
+    now = utcnow()
+    for recipient in recipients:
+        if recipient.attempts >= MAX_ATTEMPTS:
+            values = {"state": "failed", "next_attempt_at": None}
+        else:
+            values = {"state": "queued", "next_attempt_at": now + retry_delay(recipient.attempts)}
+        _execute(update(Delivery).where(Delivery.id == recipient.delivery_id,
+                                        Delivery.state == "sending")
+                 .values(lease_expires_at=None, smtp_code=error.code,
+                         smtp_response=error.describe(), **values))
+    db.session.commit()
+
+
+def fail(recipient, error, bounced=False):
+    """A final refusal; a refused recipient counts a bounce and is suppressed at the limit."""
+    _execute(update(Delivery).where(Delivery.id == recipient.delivery_id).values(
+        state="failed", lease_expires_at=None, next_attempt_at=None, smtp_code=error.code,
+        smtp_response=error.describe()))
+    if bounced:
+        bounces = Subscriber.bounce_count + 1
+        _execute(update(Subscriber).where(Subscriber.id == recipient.subscriber_id).values(
+            bounce_count=bounces, last_bounce=error.describe(),
+            status=case((and_(Subscriber.status == "confirmed",
+                              bounces >= SUPPRESS_AFTER_BOUNCES), "bounced"),
+                        else_=Subscriber.status)))
+    db.session.commit()
+
+
+def release(delivery_ids, next_attempt_at=None):
+    """Give untried deliveries back to the queue, their attempt not counted."""
+    if delivery_ids:
+        _execute(update(Delivery).where(Delivery.id.in_(delivery_ids), Delivery.state == "sending")
+                 .values(state="queued", lease_expires_at=None, next_attempt_at=next_attempt_at,
+                         attempts=case((Delivery.attempts > 0, Delivery.attempts - 1), else_=0)))
+    db.session.commit()
+
+
+def finish_held(delivery_ids, state, reason):
+    """Close held deliveries without sending: ``cancelled`` or ``skipped``."""
+    if delivery_ids:
+        _execute(update(Delivery).where(Delivery.id.in_(delivery_ids), Delivery.state == "sending")
+                 .values(state=state, lease_expires_at=None, next_attempt_at=None,
+                         smtp_response=reason))
+    db.session.commit()

@@ -1,0 +1,174 @@
+"""Sending one batch of a notification: one connection, outcomes recorded as they come.
+
+The batch holds its deliveries by lease (see :mod:`.deliveries`). Between messages it
+looks, every ``FANOUT_CHECK_SECONDS`` (0.25), whether the notification is still sending
+(a pause lets the message in flight finish and hands the rest back), and renews its
+lease. Server answers decide each delivery's fate: accepted → ``sent`` at once; 4xx →
+retried later; 5xx for the recipient → ``failed`` and a bounce; the server unreachable →
+the whole batch retried later; a provider-wide failure (authentication, TLS, sender
+refused) → the notification paused until the operator fixes the settings.
+"""
+import logging
+import time
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db
+from ..mail import errors
+from ..mail.transports import open_transport
+from ..models import Notification, utcnow
+from . import deliveries
+from .fanout_control import pause_notification
+from .fanout_queue import lease_seconds
+from .notices import render_notice
+from .provider_health import record_provider_failure
+from .send_rate import SendRate, next_utc_day
+from .sent_recorder import SentRecorder
+
+log = logging.getLogger(__name__)
+
+
+class BatchRun:
+    """One pass over the claimed deliveries; ``unfinished`` is what we still hold."""
+
+    def __init__(self, notification, settings, lease):
+        self.notification = notification
+        self.notification_id = notification.id
+        self.settings = settings
+        self.lease = lease
+        self.unfinished = {}
+        self.sent = 0
+        self.outcome = "sent all"
+        self.check_every = current_app.config.get("FANOUT_CHECK_SECONDS", 0.25)
+        self.renew_every = lease_seconds() / 3
+        self.last_check = self.last_renewal = time.monotonic()
+        self.rate = SendRate(settings)
+
+    def send(self, recipients):
+        self.unfinished = {r.delivery_id: r for r in recipients}
+        gone = [r.delivery_id for r in recipients if r.status != "confirmed"]
+        self._drop(gone)
+        deliveries.finish_held(gone, "skipped", "The subscriber no longer receives notices.")
+        if not self.unfinished:
+            return
+        notice = render_notice(self.notification, self.settings)
+        try:
+            with open_transport(self.settings) as transport, \
+                    SentRecorder(own_connection=transport.name != "capture") as recorder:
+                whole_message = transport.name == "sendgrid"
+                for recipient in list(self.unfinished.values()):
+                    if recipient.delivery_id not in self.unfinished:
+                        continue  # our lease on it lapsed and another worker has it
+                    if not (self._may_continue() and self._within_rate()):
+                        return
+                    if not self._send_one(transport, recorder, notice, recipient,
+                                          whole_message):
+                        return
+        except errors.MailError as exc:
+            # Opening the connection failed before any message went out.
+            self._stop_for(exc)
+
+    def _send_one(self, transport, recorder, notice, recipient, whole_message):
+        values = notice.values_for(notification_id=self.notification_id,
+                                   delivery_id=recipient.delivery_id,
+                                   subscriber_id=recipient.subscriber_id, email=recipient.email)
+        message, raw = notice.personalize(values, whole_message=whole_message)
+        try:
+            try:
+                code, reply = transport.send(message, raw)
+            except errors.DisconnectedError:
+                # An idle or recycled connection: the message was not accepted; try once more.
+                code, reply = transport.send(message, raw)
+        except errors.MailError as exc:
+            return self._handle_refusal(exc, recipient)
+        recorder.record(recipient.delivery_id, code, reply, message.msgId,
+                        first_for_notification=None if self.sent else self.notification_id)
+        self.sent += 1
+        self._drop([recipient.delivery_id])
+        return True
+
+    def _handle_refusal(self, exc, recipient):
+        """Carry on after a per-recipient answer; stop the batch when the server is gone."""
+        if exc.provider_wide or (exc.retryable and not isinstance(exc, errors.TemporaryError)):
+            self._stop_for(exc)
+            return False
+        self._drop([recipient.delivery_id])
+        if exc.retryable:
+            deliveries.retry_later([recipient], exc)
+        else:
+            deliveries.fail(recipient, exc,
+                            bounced=isinstance(exc, errors.RecipientRejectedError))
+        return True
+
+    def _stop_for(self, exc):
+        held = list(self.unfinished.values())
+        self.unfinished = {}
+        if exc.provider_wide:
+            log.error("Notification #%s paused: %s", self.notification_id, exc.describe())
+            record_provider_failure(exc)
+            pause_notification(self.notification_id, by="provider")
+            deliveries.release([r.delivery_id for r in held])
+            self.outcome = "paused: " + exc.describe()
+        else:
+            log.warning("Notification #%s: %d deliveries will retry: %s",
+                        self.notification_id, len(held), exc.describe())
+            deliveries.retry_later(held, exc)
+            self.outcome = "retrying later: " + exc.describe()
+
+    def _may_continue(self):
+        """Every so often: still sending? Keep the lease alive."""
+        now = time.monotonic()
+        if now - self.last_check < self.check_every:
+            return True
+        self.last_check = now
+        state = db.session.scalar(select(Notification.state)
+                                  .where(Notification.id == self.notification_id))
+        db.session.commit()
+        if state != "sending":
+            held = list(self.unfinished)
+            self.unfinished = {}
+            if state == "cancelled":
+                deliveries.finish_held(held, "cancelled", "The notification was cancelled.")
+            else:
+                deliveries.release(held)
+            self.outcome = f"stopped: notification {state or 'deleted'}"
+            return False
+        if self.unfinished and now - self.last_renewal >= self.renew_every:
+            self.last_renewal = now
+            self.lease, still_held = deliveries.renew(list(self.unfinished), self.lease)
+            self._drop([did for did in self.unfinished if did not in still_held])
+        return True
+
+    def _within_rate(self):
+        """Wait for the per-second budget; when the day's is spent, hand the rest back."""
+        while True:
+            verdict = self.rate.acquire()
+            if verdict.allowed:
+                return True
+            if verdict.day_spent:
+                held = list(self.unfinished)
+                self.unfinished = {}
+                deliveries.release(held, next_attempt_at=next_utc_day(utcnow()))
+                self.outcome = "daily sending limit reached"
+                return False
+            time.sleep(min(verdict.wait_seconds, 1.0))
+            if not self._may_continue():
+                return False
+
+    def _drop(self, delivery_ids):
+        for delivery_id in delivery_ids:
+            self.unfinished.pop(delivery_id, None)
+
+    def release_unfinished(self):
+        """After an unexpected error: hand back what we hold (else the lease expires)."""
+        if not self.unfinished:
+            return
+        held, self.unfinished = list(self.unfinished), {}
+        try:
+            db.session.rollback()
+            deliveries.release(held)
+        except SQLAlchemyError:
+            log.exception("Could not release %d deliveries of notification #%s; the sweeper "
+                          "will once their lease expires.", len(held), self.notification_id)

@@ -1,0 +1,128 @@
+"""Steering a notification in flight: pause, resume, cancel, retry, progress, completion.
+
+Each change is a conditional UPDATE on the notification's state, so a button pressed
+twice, or at the same moment as a worker finishing, acts once. Workers re-read the
+state between messages: a pause lets the message in flight finish and hands the rest
+back to the queue; nothing is skipped and nothing is sent twice.
+"""
+from sqlalchemy import exists, func, select, update
+
+from ..extensions import db
+from ..models import Delivery, Notification, utcnow
+from ..models.notifications import DELIVERY_STATES
+from .fanout_queue import clear_jobs_marker, enqueue_batches, pending_delivery_ids
+
+UNFINISHED = ("queued", "sending")
+FINISHED = ("sent", "failed", "skipped", "cancelled")
+
+
+def _transition(notification_id, expected, **values):
+    result = db.session.execute(
+        update(Notification).where(Notification.id == notification_id,
+                                   Notification.state.in_(expected)).values(**values),
+        execution_options={"synchronize_session": False})
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def pause_notification(notification_id, by="operator"):
+    """Stop claiming deliveries. ``by="provider"`` resumes by itself once the email
+    settings work again (see the sweeper). False if it was not sending."""
+    return _transition(notification_id, ("sending",), state="paused", paused_by=by)
+
+
+def resume_notification(notification_id):
+    """Carry on where it stopped: queue every delivery still waiting. False if not paused."""
+    if not _transition(notification_id, ("paused",), state="sending", paused_by=None):
+        return False
+    requeue_waiting(notification_id)
+    return True
+
+
+def requeue_waiting(notification_id):
+    """Queue jobs for the deliveries waiting in the database (due retries included)."""
+    now = utcnow()
+    db.session.execute(
+        update(Delivery).where(Delivery.notification_id == notification_id,
+                               Delivery.state == "queued", Delivery.next_attempt_at <= now)
+        .values(next_attempt_at=None), execution_options={"synchronize_session": False})
+    db.session.commit()
+    return enqueue_batches(notification_id, pending_delivery_ids(notification_id))
+
+
+def cancel_notification(notification_id):
+    """Send nothing more: waiting deliveries become ``cancelled``; a message already
+    being handed to the server finishes. False if it had already finished."""
+    if not _transition(notification_id, ("sending", "paused"), state="cancelled",
+                       paused_by=None, finished_at=utcnow()):
+        return False
+    db.session.execute(
+        update(Delivery).where(Delivery.notification_id == notification_id,
+                               Delivery.state == "queued")
+        .values(state="cancelled", next_attempt_at=None),
+        execution_options={"synchronize_session": False})
+    db.session.commit()
+    clear_jobs_marker(notification_id)
+    return True
+
+
+def retry_failed(notification_id):
+    """Give failed deliveries a fresh set of attempts; returns how many were requeued.
+
+    Subscribers suppressed or unsubscribed since are skipped when their turn comes.
+    """
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.state == "cancelled":
+        return 0
+    result = db.session.execute(
+        update(Delivery).where(Delivery.notification_id == notification_id,
+                               Delivery.state == "failed")
+        .values(state="queued", attempts=0, next_attempt_at=None, lease_expires_at=None),
+        execution_options={"synchronize_session": False})
+    count = result.rowcount
+    if count and notification.state == "completed":
+        notification.state, notification.finished_at = "sending", None
+    db.session.commit()
+    if count and notification.state == "sending":
+        enqueue_batches(notification_id, pending_delivery_ids(notification_id))
+    return count
+
+
+def complete_if_finished(notification_id):
+    """Mark a sending notification completed once no delivery is queued or in flight."""
+    unfinished = exists().where(Delivery.notification_id == notification_id,
+                                Delivery.state.in_(UNFINISHED))
+    result = db.session.execute(
+        update(Notification).where(Notification.id == notification_id,
+                                   Notification.state == "sending", ~unfinished)
+        .values(state="completed", finished_at=utcnow()),
+        execution_options={"synchronize_session": False})
+    db.session.commit()
+    if result.rowcount:
+        clear_jobs_marker(notification_id)
+    return bool(result.rowcount)
+
+
+def notification_progress(notification_id):
+    """Counts by delivery state (one GROUP BY), percent done, send rate and duration."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None:
+        return None
+    counts = dict.fromkeys(DELIVERY_STATES, 0)
+    counts.update(db.session.execute(
+        select(Delivery.state, func.count()).where(Delivery.notification_id == notification_id)
+        .group_by(Delivery.state)).all())
+    total = notification.total
+    finished = sum(counts[state] for state in FINISHED)
+    end = notification.finished_at or utcnow()
+    sending_for = ((end - notification.first_sent_at).total_seconds()
+                   if notification.first_sent_at else 0.0)
+    return {
+        "state": notification.state,
+        "total": total,
+        "counts": counts,
+        "percent": round(100.0 * finished / total, 1) if total else 100.0,
+        "rate_per_sec": round(counts["sent"] / sending_for, 1) if sending_for > 0 else 0.0,
+        "duration_sec": round((end - notification.created_at).total_seconds(), 1),
+        "done": notification.state in ("completed", "cancelled") and counts["sending"] == 0,
+    }

@@ -1,0 +1,204 @@
+"""What a notice says: a snapshot taken when the event is published, rendered once.
+
+The snapshot is plain JSON on the notification, so a fan-out that takes an hour still
+says what was true when it started, and every batch renders the same mail. Rendering
+happens once per batch into a :class:`MailTemplate` whose per-subscriber parts (address,
+Message-ID, manage and unsubscribe links) are random placeholder words replaced in the
+wire bytes.
+"""
+import copy
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app, render_template
+
+from ..mail.compose import MailTemplate, build_message, sender_domain
+from ..models import SiteSettings
+from ..models.notifications import EVENT_KINDS
+from ..models.status import COMPONENT_STATUSES, INCIDENT_IMPACTS, INCIDENT_STATUSES
+from ..tokens import make_token
+from .links import external_url
+from .timezones import format_local, operator_zone
+from .transactional import default_sender
+
+SUBJECT_MAX = 255
+UTC_FORMAT = "%Y-%m-%d %H:%M UTC"
+
+
+def _label(labels, value):
+    return labels.get(value, value)
+
+
+def _incident_snapshot(incident):
+    return {
+        "id": incident.id,
+        "title": incident.title,
+        "impact": incident.impact,
+        "impact_label": _label(INCIDENT_IMPACTS, incident.impact),
+        "status": incident.status,
+        "status_label": incident.status_label,
+        "url": external_url("public.incident", incident_id=incident.id),
+    }
+
+
+def _update_snapshot(entry, zone):
+    return {
+        "status_label": _label(INCIDENT_STATUSES, entry.status),
+        "message": entry.message,
+        "posted_utc": entry.created_at.strftime(UTC_FORMAT) if entry.created_at else "",
+        "posted_local": format_local(entry.created_at, zone=zone),
+    }
+
+
+def _maintenance_snapshot(maintenance, zone):
+    return {
+        "id": maintenance.id,
+        "title": maintenance.title,
+        "description": maintenance.description or "",
+        "status_label": maintenance.status_label,
+        "starts_utc": maintenance.starts_at.strftime(UTC_FORMAT),
+        "ends_utc": maintenance.ends_at.strftime(UTC_FORMAT),
+        "starts_local": format_local(maintenance.starts_at, zone=zone),
+        "ends_local": format_local(maintenance.ends_at, zone=zone),
+        "zone": zone.key,
+        "url": external_url("public.maintenance", maintenance_id=maintenance.id),
+    }
+
+
+def _components_snapshot(incident, maintenance, component):
+    found = []
+    if incident is not None:
+        found.extend(link.component for link in incident.affected)
+    if maintenance is not None:
+        found.extend(maintenance.components)
+    if component is not None:
+        found.append(component)
+    unique = {c.id: c for c in found}.values()
+    return [{"name": c.name, "status": c.status, "status_label": c.status_label}
+            for c in sorted(unique, key=lambda c: (c.position, c.name))]
+
+
+def _subject(kind, site_name, context):
+    incident, maintenance = context["incident"], context["maintenance"]
+    change = context["change"]
+    topics = {
+        "incident_created": lambda: f"Incident: {incident['title']}",
+        "incident_updated": lambda: f"{incident['status_label']}: {incident['title']}",
+        "incident_resolved": lambda: f"Resolved: {incident['title']}",
+        "maintenance_scheduled": lambda: (f"Scheduled maintenance: {maintenance['title']} "
+                                          f"({maintenance['starts_local']})"),
+        "maintenance_started": lambda: f"Maintenance in progress: {maintenance['title']}",
+        "maintenance_completed": lambda: f"Maintenance completed: {maintenance['title']}",
+        "component_status_changed": lambda: f"{change['name']}: {change['status_label']}",
+    }
+    subject = f"[{site_name}] {topics[kind]()}"
+    return subject if len(subject) <= SUBJECT_MAX else subject[:SUBJECT_MAX - 1] + "…"
+
+
+def snapshot(kind, *, incident=None, incident_update=None, maintenance=None, component=None,
+             previous_status=None):
+    """``(subject, context)`` for a notice: everything the mail will say, as JSON."""
+    settings = SiteSettings.get()
+    zone = operator_zone()
+    context = {
+        "kind": kind,
+        "kind_label": EVENT_KINDS[kind],
+        "site_name": settings.status_page_name,
+        "status_url": external_url("public.index"),
+        "incident": _incident_snapshot(incident) if incident is not None else None,
+        "incident_update": (_update_snapshot(incident_update, zone)
+                            if incident_update is not None else None),
+        "maintenance": (_maintenance_snapshot(maintenance, zone)
+                        if maintenance is not None else None),
+        "components": _components_snapshot(incident, maintenance, component),
+        "change": None,
+    }
+    if component is not None:
+        context["change"] = {
+            "name": component.name,
+            "status_label": component.status_label,
+            "previous_status_label": (_label(COMPONENT_STATUSES, previous_status)
+                                      if previous_status else None),
+        }
+    return _subject(kind, settings.status_page_name, context), context
+
+
+@dataclass(frozen=True)
+class Placeholders:
+    """Random words standing in for one subscriber's values in the rendered notice."""
+    recipient: str
+    message_local: str
+    unsubscribe_token: str
+    manage_token: str
+
+    @classmethod
+    def fresh(cls):
+        word = secrets.token_hex(6)
+        return cls(recipient=f"r{word}@placeholder.invalid", message_local=f"m{word}",
+                   unsubscribe_token=f"u{word}", manage_token=f"g{word}")
+
+    def words(self):
+        return (self.recipient, self.message_local, self.unsubscribe_token, self.manage_token)
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    template: MailTemplate
+    placeholders: Placeholders
+
+    def values_for(self, *, notification_id, delivery_id, subscriber_id, email):
+        """The placeholder replacements for one delivery: cheap (two HMACs)."""
+        holders = self.placeholders
+        return {
+            holders.recipient: email,
+            holders.message_local: f"n{notification_id}.d{delivery_id}.{secrets.token_hex(4)}",
+            holders.unsubscribe_token: make_token("unsubscribe", {"sid": subscriber_id}),
+            holders.manage_token: make_token("manage", {"sid": subscriber_id}),
+        }
+
+    def personalize(self, values, whole_message=False):
+        """``(message, raw bytes)`` for one delivery.
+
+        SMTP and capture need only the envelope from ``message`` and send ``raw``; a
+        provider that takes fields (SendGrid) asks for the ``whole_message``.
+        """
+        if whole_message:
+            return self.template.personalize_message(values), None
+        message = copy.copy(self.template.message)
+        message.recipients = [values[self.placeholders.recipient]]
+        message.msgId = message.msgId.replace(self.placeholders.message_local,
+                                              values[self.placeholders.message_local])
+        return message, self.template.personalize_bytes(values)
+
+
+def render_notice(notification, settings):
+    """The notification's mail, rendered once, with placeholders for each subscriber."""
+    holders = Placeholders.fresh()
+    context = notification.context
+    links = {
+        "manage_url": external_url("public.manage", token=holders.manage_token),
+        "unsubscribe_url": external_url("public.unsubscribe", token=holders.unsubscribe_token),
+    }
+    one_click = external_url("public.unsubscribe_one_click", token=holders.unsubscribe_token)
+    shared = {"notice": context, "subject": notification.subject, "site_name": context["site_name"],
+              "status_url": context["status_url"], **links}
+    sender = default_sender(settings)
+    domain = sender_domain(sender if isinstance(sender, str) else sender[1])
+    message = build_message(
+        sender=sender, recipient=holders.recipient, subject=notification.subject,
+        text=render_template(f"email/{notification.kind}.txt", **shared),
+        html=render_template(f"email/{notification.kind}.html", **shared),
+        reply_to=settings.reply_to or None,
+        headers={"List-Unsubscribe": f"<{one_click}>",
+                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                 "Auto-Submitted": "auto-generated",
+                 "Precedence": "bulk"},
+        message_id=f"<{holders.message_local}@{domain}>")
+    return RenderedNotice(MailTemplate(message, holders.words()), holders)
+
+
+def compile_templates():
+    """Compile every notice template now, so a fresh worker's first notice need not."""
+    for kind in EVENT_KINDS:
+        for extension in ("txt", "html"):
+            current_app.jinja_env.get_template(f"email/{kind}.{extension}")
