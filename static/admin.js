@@ -21,3 +21,47 @@
     });
   });
 })();
+
+// Delivery log: a notice's progress card follows the JSON its data-poll-url returns.
+(function () {
+  "use strict";
+  function seconds(value) {
+    if (value === null || value === undefined) { return "—"; }
+    if (value < 60) { return value.toFixed(1) + " s"; }
+    return Math.floor(value / 60) + " min " + Math.floor(value % 60) + " s";
+  }
+  document.addEventListener("statusmail:poll", function (e) {
+    var card = e.detail.el, data = e.detail.data;
+    if (!card.hasAttribute("data-delivery-progress")) { return; }
+    function set(name, text) {
+      card.querySelectorAll('[data-field="' + name + '"]').forEach(function (n) { n.textContent = text; });
+    }
+    set("percent", Math.floor(data.percent));
+    set("total", data.total);
+    set("state", data.state);
+    set("rate", (data.rate_per_sec || 0).toFixed(1));
+    set("duration", seconds(data.duration_sec));
+    card.querySelectorAll('[data-field="bar"]').forEach(function (bar) { bar.style.width = data.percent + "%"; });
+    card.querySelectorAll('[role="progressbar"]').forEach(function (bar) { bar.setAttribute("aria-valuenow", Math.floor(data.percent)); });
+    card.querySelectorAll("[data-count]").forEach(function (cell) {
+      cell.textContent = data.counts[cell.getAttribute("data-count")] || 0;
+    });
+    // Finished, or paused/resumed elsewhere: reload for the final figures, failures and buttons.
+    if (data.done || data.state !== card.getAttribute("data-state")) { window.location.reload(); }
+  });
+})();
+
+// Test send: show the state while waiting; reload for the server's answer once there is one.
+(function () {
+  "use strict";
+  document.addEventListener("statusmail:poll", function (e) {
+    var card = e.detail.el, data = e.detail.data;
+    if (!card.hasAttribute("data-test-send")) { return; }
+    if (data.done || data.state !== card.getAttribute("data-state")) { window.location.reload(); return; }
+    var stalled = card.querySelector('[data-field="stalled"]');
+    if (stalled) {
+      stalled.textContent = data.stalled ? data.stalled.message : "";
+      stalled.hidden = !data.stalled;
+    }
+  });
+})();
