@@ -6,6 +6,7 @@ import redis
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from rq import Queue
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import load_config
 from .embedded_redis import ensure_redis
@@ -26,6 +27,9 @@ def create_app(config=None):
     if config:
         app.config.update(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     _init_redis(app)
     db.init_app(app)
@@ -90,6 +94,13 @@ def _register_error_handlers(app):
     @app.errorhandler(405)
     def method_not_allowed(exc):
         return render_error(405, "Method not allowed", "This address does not accept that request.")
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        limit_mb = app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+        return render_error(413, "Upload too large",
+                            f"The upload is larger than the {limit_mb:g} MB limit. Split the "
+                            "file into smaller parts and upload them one after the other.")
 
     @app.errorhandler(429)
     def too_many(exc):
