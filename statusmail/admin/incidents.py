@@ -1,2 +1,89 @@
-"""Admin: incidents (to be built)."""
-from . import bp  # noqa: F401
+"""Admin: incidents — open one, post updates to its timeline, resolve it."""
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from ..extensions import db
+from ..models import Incident
+from ..services import incidents as service
+from ..services.components import ordered_components
+from ..services.status import StatusError, find
+from . import bp
+from .status_forms import (
+    IncidentUpdateForm, ResolveIncidentForm, new_incident_form, notice_note, show_error,
+)
+
+PER_PAGE = 25
+
+
+@bp.route("/incidents")
+def incidents():
+    resolved = (Incident.query.filter(Incident.status == "resolved")
+                .order_by(Incident.resolved_at.desc(), Incident.id.desc())
+                .paginate(page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                          error_out=False))
+    return render_template("admin/incidents.html", open_incidents=service.open_incidents(),
+                           resolved=resolved)
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+def new_incident():
+    components = ordered_components()
+    form = new_incident_form(components)
+    if form.validate_on_submit():
+        try:
+            incident, notification = service.create_incident(
+                title=form.title.data, impact=form.impact.data, status=form.status.data,
+                message=form.message.data, affected=form.affected(), notify=form.notify.data)
+        except StatusError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(f"Incident “{incident.title}” is open"
+                  + notice_note(form.notify.data, notification), "success")
+            return redirect(url_for("admin.incident_detail", incident_id=incident.id))
+    return render_template("admin/incidents_form.html", form=form)
+
+
+@bp.route("/incidents/<int:incident_id>")
+def incident_detail(incident_id):
+    return _detail_page(find(Incident, incident_id) or abort(404))
+
+
+@bp.route("/incidents/<int:incident_id>/updates", methods=["POST"])
+def post_incident_update(incident_id):
+    incident = find(Incident, incident_id) or abort(404)
+    form = IncidentUpdateForm()
+    if form.validate_on_submit():
+        try:
+            entry, notification = service.post_update(
+                incident, status=form.status.data, message=form.message.data,
+                notify=form.notify.data)
+        except StatusError as error:
+            show_error(form, error)
+        else:
+            done = "resolved" if entry.status == "resolved" else "updated"
+            flash(f"Incident {done}" + notice_note(form.notify.data, notification), "success")
+            return redirect(url_for("admin.incident_detail", incident_id=incident.id))
+    return _detail_page(incident, update_form=form)
+
+
+@bp.route("/incidents/<int:incident_id>/resolve", methods=["POST"])
+def resolve_incident(incident_id):
+    incident = find(Incident, incident_id) or abort(404)
+    form = ResolveIncidentForm()
+    if form.validate_on_submit():
+        try:
+            _, notification = service.resolve_incident(incident, message=form.message.data,
+                                                       notify=form.notify.data)
+        except StatusError as error:
+            show_error(form, error)
+        else:
+            flash("Incident resolved" + notice_note(form.notify.data, notification), "success")
+            return redirect(url_for("admin.incident_detail", incident_id=incident.id))
+    return _detail_page(incident, resolve_form=form)
+
+
+def _detail_page(incident, update_form=None, resolve_form=None):
+    update_form = update_form or IncidentUpdateForm(formdata=None, status=incident.status)
+    resolve_form = resolve_form or ResolveIncidentForm(formdata=None)
+    return render_template("admin/incidents_detail.html", incident=incident,
+                           update_form=update_form, resolve_form=resolve_form)

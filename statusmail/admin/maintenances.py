@@ -1,2 +1,130 @@
-"""Admin: maintenances (to be built)."""
-from . import bp  # noqa: F401
+"""Admin: scheduled maintenance. Times are entered and shown in the status page's zone
+and stored in UTC; the scheduler starts and completes windows on time by itself."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
+
+from ..extensions import db
+from ..models import Maintenance
+from ..services import maintenance as service
+from ..services.components import ordered_components
+from ..services.status import StatusError, find
+from ..services.timezones import operator_zone, to_local, to_utc
+from . import bp
+from .status_forms import ActionForm, MaintenanceForm, notice_note, show_error
+
+PER_PAGE = 25
+
+
+@bp.route("/maintenance")
+def maintenances():
+    active = (Maintenance.query.filter(Maintenance.status.in_(service.ACTIVE_STATES))
+              .order_by(Maintenance.starts_at).all())
+    past = (Maintenance.query.filter(~Maintenance.status.in_(service.ACTIVE_STATES))
+            .order_by(Maintenance.starts_at.desc(), Maintenance.id.desc())
+            .paginate(page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                      error_out=False))
+    return render_template("admin/maintenance.html", active=active, past=past)
+
+
+@bp.route("/maintenance/new", methods=["GET", "POST"])
+def new_maintenance():
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            maintenance, notification = service.schedule_maintenance(**_fields(form))
+        except StatusError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(f"Maintenance “{maintenance.title}” is scheduled"
+                  + notice_note(form.notify.data, notification), "success")
+            return redirect(url_for("admin.maintenance_detail", maintenance_id=maintenance.id))
+    return render_template("admin/maintenance_form.html", form=form, maintenance=None)
+
+
+@bp.route("/maintenance/<int:maintenance_id>")
+def maintenance_detail(maintenance_id):
+    return render_template("admin/maintenance_detail.html",
+                           maintenance=find(Maintenance, maintenance_id) or abort(404),
+                           action_form=ActionForm())
+
+
+@bp.route("/maintenance/<int:maintenance_id>/edit", methods=["GET", "POST"])
+def edit_maintenance(maintenance_id):
+    maintenance = find(Maintenance, maintenance_id) or abort(404)
+    if maintenance.status not in service.ACTIVE_STATES:
+        flash(f"This maintenance is {maintenance.status_label.lower()}; it can no longer be "
+              "changed.", "error")
+        return redirect(url_for("admin.maintenance_detail", maintenance_id=maintenance.id))
+    form = _form(maintenance)
+    if form.validate_on_submit():
+        try:
+            service.edit_maintenance(maintenance, **_fields(form, maintenance))
+        except StatusError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash("Maintenance saved.", "success")
+            return redirect(url_for("admin.maintenance_detail", maintenance_id=maintenance.id))
+    return render_template("admin/maintenance_form.html", form=form, maintenance=maintenance)
+
+
+@bp.route("/maintenance/<int:maintenance_id>/start", methods=["POST"])
+def start_maintenance(maintenance_id):
+    return _act(maintenance_id, service.start_maintenance, "Maintenance started.",
+                "Only scheduled maintenance can be started; this one is {state}.")
+
+
+@bp.route("/maintenance/<int:maintenance_id>/complete", methods=["POST"])
+def complete_maintenance(maintenance_id):
+    return _act(maintenance_id, service.complete_maintenance, "Maintenance completed.",
+                "Only maintenance in progress can be completed; this one is {state}.")
+
+
+@bp.route("/maintenance/<int:maintenance_id>/cancel", methods=["POST"])
+def cancel_maintenance(maintenance_id):
+    return _act(maintenance_id, service.cancel_maintenance, "Maintenance cancelled.",
+                "Only maintenance that has not started can be cancelled; this one is {state}.")
+
+
+def _act(maintenance_id, transition, done, refused):
+    maintenance = find(Maintenance, maintenance_id) or abort(404)
+    if ActionForm().validate_on_submit():
+        if transition(maintenance.id):
+            flash(done, "success")
+        else:
+            db.session.refresh(maintenance)
+            flash(refused.format(state=maintenance.status_label.lower()), "error")
+    return redirect(url_for("admin.maintenance_detail", maintenance_id=maintenance.id))
+
+
+def _form(maintenance=None):
+    """The form with local times filled in from the UTC row (when editing)."""
+    zone = operator_zone()
+    data = {}
+    if maintenance is not None and request.method == "GET":
+        data = {"title": maintenance.title, "description": maintenance.description,
+                "starts_at": to_local(maintenance.starts_at, zone).replace(tzinfo=None),
+                "ends_at": to_local(maintenance.ends_at, zone).replace(tzinfo=None),
+                "component_ids": [component.id for component in maintenance.components],
+                "notify": maintenance.notify}
+    form = MaintenanceForm(**data)
+    form.component_ids.choices = [SelectChoice(c.id, c.name) for c in ordered_components()]
+    form.set_zone(zone.key)
+    return form
+
+
+def _fields(form, maintenance=None):
+    """Service arguments, times in UTC. The form shows whole minutes: a time left as shown
+    keeps its stored seconds (so a running window's start does not look changed)."""
+    zone = operator_zone()
+    fields = {"title": form.title.data, "description": form.description.data,
+              "starts_at": to_utc(form.starts_at.data, zone) if form.starts_at.data else None,
+              "ends_at": to_utc(form.ends_at.data, zone) if form.ends_at.data else None,
+              "component_ids": form.component_ids.data or [], "notify": form.notify.data}
+    if maintenance is not None:
+        for name in ("starts_at", "ends_at"):
+            stored = getattr(maintenance, name)
+            if fields[name] == stored.replace(second=0, microsecond=0):
+                fields[name] = stored
+    return fields

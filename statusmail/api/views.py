@@ -1,2 +1,196 @@
-"""API routes (to be built)."""
-from . import bp  # noqa: F401
+"""API routes: components, incidents and maintenance as JSON (see docs/api.md).
+
+Every answer is JSON, errors included: ``{"error": "<what to fix>", "field": "<key>"}``.
+"""
+from flask import current_app, g, jsonify, request
+from flask_limiter.util import get_remote_address
+
+from ..extensions import db, limiter
+from ..models import Component, Incident, Maintenance
+from ..models.api_tokens import hash_token
+from ..models.status import MAINTENANCE_STATUSES
+from ..services import incidents
+from ..services import maintenance as maintenance_service
+from ..services.api_tokens import ApiAuthError, authenticate
+from ..services.components import change_component_status, ordered_components
+from ..services.status import StatusConflict, StatusError, find
+from . import bp
+from .schemas import (
+    ApiError, affected_components, component_json, flag, id_list, incident_json, json_body,
+    maintenance_json, timestamp, update_json,
+)
+
+DEFAULT_RATE_LIMIT = "120/minute"
+LIST_LIMIT = 50
+LIST_LIMIT_MAX = 100
+
+
+def _rate_limit_key():
+    """Per token (hashed: the key lands in Redis); per address when none is sent."""
+    header = request.headers.get("Authorization")
+    return "api:" + hash_token(header) if header else "api-ip:" + get_remote_address()
+
+
+limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT),
+              key_func=_rate_limit_key)(bp)
+
+
+@bp.before_request
+def require_token():
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    try:
+        g.api_token = authenticate(credentials.strip() if scheme.lower() == "bearer" else "")
+    except ApiAuthError as error:
+        response = jsonify(error=str(error))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="statusmail"'
+        return response, 401
+    return None
+
+
+@bp.errorhandler(ApiError)
+def api_error(error):
+    return jsonify(error.payload()), error.status
+
+
+@bp.errorhandler(StatusError)
+def status_error(error):
+    db.session.rollback()
+    status = 409 if isinstance(error, StatusConflict) else 422
+    return jsonify(error=error.message, field=error.field), status
+
+
+def _get(model, object_id, what):
+    row = find(model, object_id)
+    if row is None:
+        raise ApiError(404, f"There is no {what} with id {object_id}.")
+    return row
+
+
+def _list_limit():
+    limit = request.args.get("limit", LIST_LIMIT, type=int)
+    if not 1 <= limit <= LIST_LIMIT_MAX:
+        raise ApiError(400, f"'limit' must be between 1 and {LIST_LIMIT_MAX}.", "limit")
+    return limit
+
+
+def _notification_id(notification):
+    return notification.id if notification is not None else None
+
+
+@bp.get("/components")
+def list_components():
+    return jsonify(components=[component_json(c) for c in ordered_components()])
+
+
+@bp.get("/components/<int:component_id>")
+def get_component(component_id):
+    return jsonify(component=component_json(_get(Component, component_id, "component")))
+
+
+@bp.patch("/components/<int:component_id>")
+def patch_component(component_id):
+    component = _get(Component, component_id, "component")
+    body = json_body(("status", "notify"))
+    if "status" not in body:
+        raise ApiError(422, "'status' is required.", "status")
+    notification = change_component_status(component, body["status"],
+                                           notify=flag(body, "notify"))
+    return jsonify(component=component_json(component),
+                   notification_id=_notification_id(notification))
+
+
+@bp.get("/incidents")
+def list_incidents():
+    query = Incident.query.order_by(Incident.created_at.desc(), Incident.id.desc())
+    wanted = request.args.get("status")
+    if wanted == "open":
+        query = query.filter(Incident.status != "resolved")
+    elif wanted == "resolved":
+        query = query.filter(Incident.status == "resolved")
+    elif wanted is not None:
+        raise ApiError(400, "'status' must be 'open' or 'resolved'.", "status")
+    return jsonify(incidents=[incident_json(i) for i in query.limit(_list_limit())])
+
+
+@bp.post("/incidents")
+def create_incident():
+    body = json_body(("title", "impact", "status", "message", "components", "notify"))
+    incident, notification = incidents.create_incident(
+        title=body.get("title"), impact=body.get("impact", "minor"),
+        status=body.get("status", "investigating"), message=body.get("message"),
+        affected=affected_components(body), notify=flag(body, "notify"))
+    response = jsonify(incident=incident_json(incident),
+                       notification_id=_notification_id(notification))
+    response.headers["Location"] = f"{request.base_url}/{incident.id}"
+    return response, 201
+
+
+@bp.get("/incidents/<int:incident_id>")
+def get_incident(incident_id):
+    return jsonify(incident=incident_json(_get(Incident, incident_id, "incident")))
+
+
+@bp.post("/incidents/<int:incident_id>/updates")
+def post_incident_update(incident_id):
+    incident = _get(Incident, incident_id, "incident")
+    body = json_body(("status", "message", "notify"))
+    entry, notification = incidents.post_update(
+        incident, status=body.get("status", incident.status), message=body.get("message"),
+        notify=flag(body, "notify"))
+    return jsonify(update=update_json(entry), incident=incident_json(incident),
+                   notification_id=_notification_id(notification)), 201
+
+
+@bp.post("/incidents/<int:incident_id>/resolve")
+def resolve_incident(incident_id):
+    incident = _get(Incident, incident_id, "incident")
+    body = json_body(("message", "notify"), required=False)
+    _, notification = incidents.resolve_incident(incident, message=body.get("message"),
+                                                 notify=flag(body, "notify"))
+    return jsonify(incident=incident_json(incident),
+                   notification_id=_notification_id(notification))
+
+
+@bp.get("/maintenances")
+def list_maintenances():
+    query = Maintenance.query.order_by(Maintenance.starts_at.desc(), Maintenance.id.desc())
+    wanted = request.args.get("status")
+    if wanted == "upcoming":
+        query = query.filter(Maintenance.status.in_(maintenance_service.ACTIVE_STATES))
+    elif wanted in MAINTENANCE_STATUSES:
+        query = query.filter(Maintenance.status == wanted)
+    elif wanted is not None:
+        raise ApiError(400, "'status' must be 'upcoming' or one of: "
+                       + ", ".join(MAINTENANCE_STATUSES) + ".", "status")
+    return jsonify(maintenances=[maintenance_json(m) for m in query.limit(_list_limit())])
+
+
+@bp.post("/maintenances")
+def create_maintenance():
+    body = json_body(("title", "description", "starts_at", "ends_at", "component_ids",
+                      "notify"))
+    maintenance, notification = maintenance_service.schedule_maintenance(
+        title=body.get("title"), description=body.get("description"),
+        starts_at=timestamp(body, "starts_at"), ends_at=timestamp(body, "ends_at"),
+        component_ids=id_list(body, "component_ids"), notify=flag(body, "notify"))
+    response = jsonify(maintenance=maintenance_json(maintenance),
+                       notification_id=_notification_id(notification))
+    response.headers["Location"] = f"{request.base_url}/{maintenance.id}"
+    return response, 201
+
+
+@bp.get("/maintenances/<int:maintenance_id>")
+def get_maintenance(maintenance_id):
+    return jsonify(maintenance=maintenance_json(
+        _get(Maintenance, maintenance_id, "maintenance")))
+
+
+@bp.post("/maintenances/<int:maintenance_id>/cancel")
+def cancel_maintenance(maintenance_id):
+    maintenance = _get(Maintenance, maintenance_id, "maintenance")
+    if not maintenance_service.cancel_maintenance(maintenance.id):
+        db.session.refresh(maintenance)
+        raise ApiError(409, f"Only scheduled maintenance can be cancelled; this one is "
+                       f"{maintenance.status_label.lower()}.", "status")
+    db.session.refresh(maintenance)
+    return jsonify(maintenance=maintenance_json(maintenance))

@@ -52,7 +52,8 @@ class Incident(db.Model):
     resolved_at = db.Column(db.DateTime)
 
     updates = db.relationship("IncidentUpdate", back_populates="incident",
-                              order_by="IncidentUpdate.created_at.desc()",
+                              order_by="[IncidentUpdate.created_at.desc(), "
+                                       "IncidentUpdate.id.desc()]",
                               cascade="all, delete-orphan")
     affected = db.relationship("IncidentComponent", cascade="all, delete-orphan",
                                back_populates="incident")
@@ -60,6 +61,10 @@ class Incident(db.Model):
     @property
     def status_label(self):
         return INCIDENT_STATUSES.get(self.status, self.status)
+
+    @property
+    def impact_label(self):
+        return INCIDENT_IMPACTS.get(self.impact, self.impact)
 
 
 class IncidentComponent(db.Model):

@@ -1,9 +1,38 @@
-"""The public status page."""
-from flask import render_template
+"""The public status page: current status, incident and maintenance pages, history."""
+from flask import abort, render_template, request
 
+from ..models import Incident, Maintenance
+from ..services.status import find
+from ..services.status_page import HISTORY_PAGES, status_overview
+from ..services.status_page import history as history_days
+from ..services.timezones import operator_zone
 from . import bp
+
+
+def _page(template, **context):
+    return render_template(template, zone_name=operator_zone().key, **context)
 
 
 @bp.route("/")
 def index():
-    return render_template("public/index.html")
+    return _page("public/index.html", **status_overview())
+
+
+@bp.route("/incidents/<int:incident_id>")
+def incident(incident_id):
+    return _page("public/incident.html", incident=find(Incident, incident_id) or abort(404))
+
+
+@bp.route("/maintenance/<int:maintenance_id>")
+def maintenance(maintenance_id):
+    return _page("public/maintenance.html",
+                 maintenance=find(Maintenance, maintenance_id) or abort(404))
+
+
+@bp.route("/history")
+def history():
+    page = request.args.get("page", 1, type=int)
+    if not 1 <= page <= HISTORY_PAGES:
+        abort(404)
+    days, has_older = history_days(page)
+    return _page("public/history.html", days=days, page=page, has_older=has_older)

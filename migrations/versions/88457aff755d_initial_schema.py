@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 59bead954d2f
+Revision ID: 88457aff755d
 Revises: 
-Create Date: 2026-11-23 18:46:57.447652
+Create Date: 2026-11-23 19:31:01.059201
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '59bead954d2f'
+revision = '88457aff755d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -174,6 +174,7 @@ def upgrade():
     sa.Column('maintenance_id', sa.Integer(), nullable=True),
     sa.Column('component_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('paused_by', sa.String(length=16), nullable=True),
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('first_sent_at', sa.DateTime(), nullable=True),

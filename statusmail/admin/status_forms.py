@@ -1,0 +1,145 @@
+"""Forms for components, incidents, maintenance and API tokens, and the two helpers
+their views share.
+
+They check the shape of the input; the services check the rules (and raise
+``StatusError`` naming a field, which ``show_error`` puts next to that field).
+"""
+from flask import flash
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField,
+    StringField, TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..models.status import COMPONENT_STATUSES, INCIDENT_IMPACTS, INCIDENT_STATUSES
+from ..services.incidents import AFFECTED_STATUSES, OPEN_STATUSES
+
+NOTIFY_HELP = "Send an email to subscribers (when notifications are on in the Overview)."
+# What browsers send for <input type="datetime-local"> (with or without seconds).
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+WHEN_MESSAGE = "Enter a date and time, e.g. 2030-06-01 14:30."
+
+
+def choices(labels, keys=None):
+    """``<option>``s for ``keys`` (default: all) of a ``{value: label}`` mapping."""
+    return [SelectChoice(key, labels[key]) for key in (keys or labels)]
+
+
+def notify_field():
+    return BooleanField("Notify subscribers", default=True, description=NOTIFY_HELP)
+
+
+def show_error(form, error):
+    """Put a service's ``StatusError`` next to its field, or at the top of the page."""
+    field = getattr(form, error.field, None)
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+def notice_note(notify, notification):
+    """How a flash message ends: whether subscribers are being told, and if not, why."""
+    if notification is not None:
+        return "; subscribers are being notified."
+    if notify:
+        return ". No notice was sent: email notifications are off (see Overview)."
+    return "; subscribers were not notified."
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state (revoke, cancel, delete): a POST with a CSRF token."""
+
+
+class ComponentDetailsForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Give the component a name."),
+                                           Length(max=120)])
+    group_name = StringField("Group", validators=[Optional(), Length(max=120)],
+                             description="Components with the same group are shown together "
+                                         "on the status page. Leave empty for none.")
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)],
+                                description="Shown on the status page under the name.")
+    position = IntegerField("Display order", default=0, validators=[Optional()],
+                            description="Lower numbers are listed first.")
+
+
+class NewComponentForm(ComponentDetailsForm):
+    status = SelectField("Status", choices=choices(COMPONENT_STATUSES),
+                         default="operational")
+
+
+class ComponentStatusForm(FlaskForm):
+    status = SelectField("Status", choices=choices(COMPONENT_STATUSES))
+    notify = notify_field()
+
+
+_AFFECTED_CHOICES = [SelectChoice("", "Not affected"),
+                     *choices(COMPONENT_STATUSES, AFFECTED_STATUSES)]
+
+
+class _IncidentFormBase(FlaskForm):
+    title = StringField("Title", validators=[DataRequired("Give the incident a title."),
+                                             Length(max=200)])
+    impact = SelectField("Impact", choices=choices(INCIDENT_IMPACTS), default="minor")
+    status = SelectField("Status", choices=choices(INCIDENT_STATUSES, OPEN_STATUSES))
+    message = TextAreaField("First update", validators=[
+        DataRequired("Write what is happening; it is the first entry of the timeline.")])
+    notify = notify_field()
+
+    def component_fields(self):
+        return [field for field in self if field.name.startswith("component_")]
+
+    def affected(self):
+        """``[(component_id, status), …]`` for the components marked affected."""
+        return [(int(field.name.removeprefix("component_")), field.data)
+                for field in self.component_fields() if field.data]
+
+
+def new_incident_form(components):
+    """One select per component: whether the incident affects it, and how."""
+    fields = {f"component_{component.id}": SelectField(component.name,
+                                                       choices=_AFFECTED_CHOICES, default="")
+              for component in components}
+    return type("NewIncidentForm", (_IncidentFormBase,), fields)()
+
+
+class IncidentUpdateForm(FlaskForm):
+    status = SelectField("Status", choices=choices(INCIDENT_STATUSES))
+    message = TextAreaField("Message", validators=[DataRequired("Write the update.")])
+    notify = notify_field()
+
+
+class ResolveIncidentForm(FlaskForm):
+    message = TextAreaField("Closing message", validators=[Optional()],
+                            description="Leave empty for “This incident has been resolved.”")
+    notify = notify_field()
+
+
+class MaintenanceForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired("Give the maintenance a title."),
+                                             Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional()],
+                                description="What happens and what people will notice.")
+    starts_at = DateTimeLocalField("Starts", format=LOCAL_FORMATS,
+                                   invalid_value_message=WHEN_MESSAGE)
+    ends_at = DateTimeLocalField("Ends", format=LOCAL_FORMATS,
+                                 invalid_value_message=WHEN_MESSAGE)
+    component_ids = SelectMultipleField("Affected components", coerce=int,
+                                        widget=ListWidget(prefix_label=False),
+                                        option_widget=CheckboxInput())
+    notify = BooleanField("Notify subscribers", default=True,
+                          description="Mail subscribers when it is scheduled, when it starts "
+                                      "and when it is over.")
+
+    def set_zone(self, zone_name):
+        for field in (self.starts_at, self.ends_at):
+            field.description = f"In {zone_name}, the status page's time zone."
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Give the token a name."),
+                                           Length(max=120)],
+                       description="What will use it, e.g. “monitoring” or “deploy script”.")

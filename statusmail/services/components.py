@@ -1,0 +1,92 @@
+"""Components: the parts of the service the status page lists, each with a status."""
+from sqlalchemy import delete, func, update
+
+from ..extensions import db
+from ..models import (
+    Component, IncidentComponent, Notification, maintenance_components, subscriber_components,
+    utcnow,
+)
+from ..models.status import COMPONENT_STATUSES
+from .status import StatusConflict, StatusError, announce, clean_choice, clean_text
+
+NAME_MAX = 120
+
+
+def ordered_components():
+    return Component.query.order_by(Component.position, Component.name).all()
+
+
+def _clean_fields(name, group_name, description, position, component_id=None):
+    name = (name or "").strip()
+    if not name:
+        raise StatusError("name", "Give the component a name.")
+    if len(name) > NAME_MAX:
+        raise StatusError("name", f"Keep the name under {NAME_MAX} characters.")
+    clash = Component.query.filter(func.lower(Component.name) == name.lower())
+    if component_id is not None:
+        clash = clash.filter(Component.id != component_id)
+    if db.session.query(clash.exists()).scalar():
+        raise StatusError("name", f"A component named “{name}” already exists.")
+    group_name = (group_name or "").strip() or None
+    if group_name and len(group_name) > NAME_MAX:
+        raise StatusError("group_name", f"Keep the group name under {NAME_MAX} characters.")
+    if not isinstance(position, int) or isinstance(position, bool):
+        raise StatusError("position", "The display order must be a whole number.")
+    return {"name": name, "group_name": group_name, "position": position,
+            "description": clean_text(description, "description", required=False) or None}
+
+
+def create_component(*, name, group_name=None, description=None, status="operational",
+                     position=0):
+    """A new component; adding one announces nothing (nobody has heard of it yet)."""
+    fields = _clean_fields(name, group_name, description, position)
+    status = clean_choice(status, COMPONENT_STATUSES, "status", "status")
+    component = Component(status=status, **fields)
+    db.session.add(component)
+    db.session.commit()
+    return component
+
+
+def edit_component(component, *, name, group_name=None, description=None, position=0):
+    for attribute, value in _clean_fields(name, group_name, description, position,
+                                          component.id).items():
+        setattr(component, attribute, value)
+    db.session.commit()
+    return component
+
+
+def change_component_status(component, status, notify=True):
+    """Set a status by hand; subscribers hear of it when ``notify`` (and it changed).
+
+    The UPDATE only applies if the status is still the one this change started from, so
+    two people changing it at once cannot both announce a change from the same state.
+    """
+    status = clean_choice(status, COMPONENT_STATUSES, "status", "status")
+    previous = component.status
+    if status == previous:
+        return None
+    result = db.session.execute(
+        update(Component).where(Component.id == component.id, Component.status == previous)
+        .values(status=status, updated_at=utcnow()))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise StatusConflict("status", "Someone changed this component's status a moment ago. "
+                             "Reload the page to see it, then try again.")
+    db.session.refresh(component)
+    return announce("component_status_changed", notify, component=component,
+                    previous_status=previous)
+
+
+def delete_component(component):
+    """Remove a component everywhere it is referenced (whatever the database enforces)."""
+    component_id = component.id
+    db.session.execute(delete(IncidentComponent).where(
+        IncidentComponent.component_id == component_id))
+    db.session.execute(delete(maintenance_components).where(
+        maintenance_components.c.component_id == component_id))
+    db.session.execute(delete(subscriber_components).where(
+        subscriber_components.c.component_id == component_id))
+    db.session.execute(update(Notification).where(Notification.component_id == component_id)
+                       .values(component_id=None))
+    db.session.delete(component)
+    db.session.commit()

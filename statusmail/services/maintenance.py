@@ -1,0 +1,166 @@
+"""Scheduled maintenance: plan a window, then let the clock start and complete it.
+
+Every change of state is a conditional UPDATE (``WHERE status = <the state we expect>``):
+when two schedulers, or a scheduler and a person pressing "start now", race, exactly one
+of them moves the window and announces it.
+"""
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import Component, Maintenance, utcnow
+from .status import (
+    StatusConflict, StatusError, announce, clean_text, clean_title, find, resting_status,
+)
+
+ACTIVE_STATES = ("scheduled", "in_progress")
+
+
+def _clean_window(starts_at, ends_at):
+    for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if not isinstance(value, datetime):
+            raise StatusError(field, "Enter a date and time.")
+        if value.tzinfo is not None:
+            raise ValueError("maintenance times must be naive UTC")
+    if ends_at <= starts_at:
+        raise StatusError("ends_at", "The end must be after the start.")
+
+
+def _clean_components(component_ids):
+    ids = list(dict.fromkeys(component_ids or ()))
+    if any(not isinstance(cid, int) or isinstance(cid, bool) for cid in ids):
+        raise StatusError("component_ids", "Component ids must be whole numbers.")
+    components = [component for component in (find(Component, cid) for cid in ids)
+                  if component is not None]
+    missing = sorted(set(ids) - {component.id for component in components})
+    if missing:
+        raise StatusError("component_ids", "There is no component with id "
+                          + ", ".join(str(cid) for cid in missing) + ".")
+    return components
+
+
+def schedule_maintenance(*, title, description, starts_at, ends_at, component_ids=(),
+                         notify=True, now=None):
+    """Plan a window (times are naive UTC); returns ``(maintenance, notification)``.
+
+    ``notify`` also decides whether the start and the end are announced.
+    """
+    title = clean_title(title)
+    description = clean_text(description, "description", required=False)
+    _clean_window(starts_at, ends_at)
+    if starts_at <= (now or utcnow()):
+        raise StatusError("starts_at", "The start is in the past. Schedule maintenance for "
+                          "a time still to come.")
+    components = _clean_components(component_ids)
+    maintenance = Maintenance(title=title, description=description, starts_at=starts_at,
+                              ends_at=ends_at, notify=bool(notify), components=components)
+    db.session.add(maintenance)
+    db.session.flush()
+    return maintenance, announce("maintenance_scheduled", maintenance.notify,
+                                 maintenance=maintenance)
+
+
+def edit_maintenance(maintenance, *, title, description, starts_at, ends_at, component_ids=(),
+                     notify=True, now=None):
+    """Change a window that has not ended. A running one keeps its start; components
+    added to it go under maintenance at once and removed ones settle back."""
+    if maintenance.status not in ACTIVE_STATES:
+        raise StatusConflict("status", f"This maintenance is {maintenance.status_label.lower()}; "
+                             "it can no longer be changed.")
+    title = clean_title(title)
+    description = clean_text(description, "description", required=False)
+    _clean_window(starts_at, ends_at)
+    now = now or utcnow()
+    running = maintenance.status == "in_progress"
+    if starts_at != maintenance.starts_at:
+        if running:
+            raise StatusError("starts_at", "This maintenance has started; its start can no "
+                              "longer change.")
+        if starts_at <= now:
+            raise StatusError("starts_at", "The start is in the past. Pick a time still to "
+                              "come, or use “start now”.")
+    if running and ends_at <= now:
+        raise StatusError("ends_at", "The end is in the past. Use “complete now” to end "
+                          "the maintenance.")
+    components = _clean_components(component_ids)
+    removed = [c for c in maintenance.components if c not in components]
+    maintenance.title, maintenance.description = title, description
+    maintenance.starts_at, maintenance.ends_at = starts_at, ends_at
+    maintenance.components = components
+    maintenance.notify = bool(notify)
+    db.session.flush()
+    if running:
+        for component in components:
+            component.status = "under_maintenance"
+        for component in removed:
+            component.status = resting_status(component.id)
+    db.session.commit()
+    return maintenance
+
+
+def _transition(maintenance_id, expected, **values):
+    result = db.session.execute(
+        update(Maintenance).where(Maintenance.id == maintenance_id,
+                                  Maintenance.status == expected).values(**values))
+    return result.rowcount == 1
+
+
+def start_maintenance(maintenance_id, now=None):
+    """scheduled → in_progress; components go under maintenance. False if not scheduled."""
+    now = now or utcnow()
+    if not _transition(maintenance_id, "scheduled", status="in_progress", started_at=now):
+        db.session.rollback()
+        return False
+    maintenance = db.session.get(Maintenance, maintenance_id)
+    db.session.refresh(maintenance)
+    maintenance.starts_at = min(maintenance.starts_at, now)  # started early: say so
+    for component in maintenance.components:
+        component.status = "under_maintenance"
+    db.session.flush()
+    announce("maintenance_started", maintenance.notify, maintenance=maintenance)
+    return True
+
+
+def complete_maintenance(maintenance_id, now=None):
+    """in_progress → completed; components settle back. False if not in progress."""
+    now = now or utcnow()
+    if not _transition(maintenance_id, "in_progress", status="completed", completed_at=now):
+        db.session.rollback()
+        return False
+    maintenance = db.session.get(Maintenance, maintenance_id)
+    db.session.refresh(maintenance)
+    maintenance.ends_at = min(maintenance.ends_at, now)  # finished early: say so
+    db.session.flush()
+    for component in maintenance.components:
+        component.status = resting_status(component.id)
+    db.session.flush()
+    announce("maintenance_completed", maintenance.notify, maintenance=maintenance)
+    return True
+
+
+def cancel_maintenance(maintenance_id):
+    """Call off a window that has not started. False if it already started or ended."""
+    done = _transition(maintenance_id, "scheduled", status="cancelled")
+    db.session.commit()
+    return done
+
+
+def advance_maintenance(now=None):
+    """Scheduler task: start windows whose start has come, complete those whose end has.
+
+    A window entirely in the past (the scheduler was down) is started and completed in
+    the same tick, each announced once.
+    """
+    now = now or utcnow()
+    due_to_start = db.session.scalars(
+        select(Maintenance.id).where(Maintenance.status == "scheduled",
+                                     Maintenance.starts_at <= now)
+        .order_by(Maintenance.starts_at)).all()
+    started = sum(start_maintenance(maintenance_id, now) for maintenance_id in due_to_start)
+    due_to_end = db.session.scalars(
+        select(Maintenance.id).where(Maintenance.status == "in_progress",
+                                     Maintenance.ends_at <= now)
+        .order_by(Maintenance.ends_at)).all()
+    completed = sum(complete_maintenance(maintenance_id, now) for maintenance_id in due_to_end)
+    return started, completed
