@@ -7,6 +7,7 @@ import secrets
 import shutil
 import signal
 import tempfile
+import threading
 import uuid
 
 import pytest
@@ -27,7 +28,9 @@ os.environ.update({
 
 from statusmail.embedded_redis import ensure_redis  # noqa: E402
 
-from tests.support.smtp import SmtpTestServer  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from tests.support.smtp import SmtpTestServer, free_port  # noqa: E402
 from tests.support import web  # noqa: E402
 
 
@@ -167,3 +170,42 @@ def admin_client(client, admin):
 def run_jobs(app):
     """Run every queued job to completion in this process (a real RQ worker, burst mode)."""
     return lambda: web.drain_queues(app)
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def live_app(make_app):
+    """The app served by a real HTTP server on loopback; mail links point at it."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    app = make_app(STATUSMAIL_BASE_URL=base_url)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.base_url = base_url
+    yield app
+    server.shutdown()
+    server.server_close()
+    thread.join(10)
+
+
+@pytest.fixture
+def page():
+    """A page in Debian's Chromium driven by Playwright (no browser download)."""
+    if os.environ.get("STATUSMAIL_SKIP_BROWSER"):
+        pytest.skip("STATUSMAIL_SKIP_BROWSER is set")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Browser tests need Debian's chromium (bin/test installs it; "
+                    "or set STATUSMAIL_SKIP_BROWSER=1).")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        context.set_default_timeout(15000)
+        yield context.new_page()
+        context.close()
+        browser.close()

@@ -7,7 +7,6 @@ import pytest
 
 from statusmail.extensions import db
 from statusmail.models import OutboundMail
-from tests.browser.conftest import live_app, page  # noqa: F401  (browser fixtures)
 from tests.mail.sendgrid_double import AUTH_ERROR, SendGridDouble
 from tests.mail.support import result, save_settings, send_test, smtp_fields
 from tests.support.certs import make_self_signed, server_context
