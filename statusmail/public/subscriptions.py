@@ -138,6 +138,7 @@ def _expired_confirmation(form, payload):
 
 
 @bp.route("/manage/<token>", methods=["GET", "POST"], endpoint="manage")
+@limiter.limit("20/minute", methods=["POST"])
 def manage_page(token):
     try:
         subscriber = service.subscriber_from_token("manage", token)
@@ -179,6 +180,7 @@ def manage_page(token):
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"], endpoint="unsubscribe")
+@limiter.limit("20/minute", methods=["POST"])
 def unsubscribe_page(token):
     try:
         subscriber = service.subscriber_from_token("unsubscribe", token)
