@@ -17,6 +17,7 @@ NAV = [
     ("admin.notifications", "Delivery log"),
     ("admin.captured_mail", "Captured mail"),
     ("admin.api_tokens", "API tokens"),
+    ("rq_dashboard.queues_overview", "Queues"),
 ]
 
 
