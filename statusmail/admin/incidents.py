@@ -1,4 +1,5 @@
-"""Admin: incidents — open one, post updates to its timeline, resolve it."""
+"""Admin: incidents — open one, post updates to its timeline, resolve it, correct its
+title or impact."""
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ..extensions import db
@@ -8,7 +9,8 @@ from ..services.components import ordered_components
 from ..services.status import StatusError, find
 from . import bp
 from .status_forms import (
-    IncidentUpdateForm, ResolveIncidentForm, new_incident_form, notice_note, show_error,
+    IncidentDetailsForm, IncidentUpdateForm, ResolveIncidentForm, new_incident_form, notice_note,
+    show_error,
 )
 
 PER_PAGE = 25
@@ -82,8 +84,27 @@ def resolve_incident(incident_id):
     return _detail_page(incident, resolve_form=form)
 
 
-def _detail_page(incident, update_form=None, resolve_form=None):
+@bp.route("/incidents/<int:incident_id>/edit", methods=["POST"])
+def edit_incident(incident_id):
+    incident = find(Incident, incident_id) or abort(404)
+    form = IncidentDetailsForm()
+    if form.validate_on_submit():
+        try:
+            service.edit_incident(incident, title=form.title.data, impact=form.impact.data)
+        except StatusError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash("Incident saved; no notice was sent (edits are not announced).", "success")
+            return redirect(url_for("admin.incident_detail", incident_id=incident.id))
+    return _detail_page(incident, edit_form=form)
+
+
+def _detail_page(incident, update_form=None, resolve_form=None, edit_form=None):
     update_form = update_form or IncidentUpdateForm(formdata=None, status=incident.status)
     resolve_form = resolve_form or ResolveIncidentForm(formdata=None)
+    edit_form = edit_form or IncidentDetailsForm(formdata=None, title=incident.title,
+                                                 impact=incident.impact)
     return render_template("admin/incidents_detail.html", incident=incident,
-                           update_form=update_form, resolve_form=resolve_form)
+                           update_form=update_form, resolve_form=resolve_form,
+                           edit_form=edit_form)

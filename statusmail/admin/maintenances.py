@@ -10,7 +10,9 @@ from ..services.components import ordered_components
 from ..services.status import StatusError, find
 from ..services.timezones import operator_zone, to_local, to_utc
 from . import bp
-from .status_forms import ActionForm, MaintenanceForm, notice_note, show_error
+from .status_forms import (
+    ActionForm, CancelMaintenanceForm, MaintenanceForm, notice_note, show_error,
+)
 
 PER_PAGE = 25
 
@@ -46,7 +48,7 @@ def new_maintenance():
 def maintenance_detail(maintenance_id):
     return render_template("admin/maintenance_detail.html",
                            maintenance=find(Maintenance, maintenance_id) or abort(404),
-                           action_form=ActionForm())
+                           action_form=ActionForm(), cancel_form=CancelMaintenanceForm())
 
 
 @bp.route("/maintenance/<int:maintenance_id>/edit", methods=["GET", "POST"])
@@ -83,8 +85,18 @@ def complete_maintenance(maintenance_id):
 
 @bp.route("/maintenance/<int:maintenance_id>/cancel", methods=["POST"])
 def cancel_maintenance(maintenance_id):
-    return _act(maintenance_id, service.cancel_maintenance, "Maintenance cancelled.",
-                "Only maintenance that has not started can be cancelled; this one is {state}.")
+    maintenance = find(Maintenance, maintenance_id) or abort(404)
+    form = CancelMaintenanceForm()
+    if form.validate_on_submit():
+        announced = maintenance.notify
+        try:
+            notification = service.cancel_maintenance(maintenance.id, notify=form.notify.data)
+        except StatusError as error:
+            flash(error.message, "error")
+        else:
+            flash("Maintenance cancelled"
+                  + notice_note(form.notify.data and announced, notification), "success")
+    return redirect(url_for("admin.maintenance_detail", maintenance_id=maintenance.id))
 
 
 def _act(maintenance_id, transition, done, refused):

@@ -80,10 +80,14 @@ _AFFECTED_CHOICES = [SelectChoice("", "Not affected"),
                      *choices(COMPONENT_STATUSES, AFFECTED_STATUSES)]
 
 
-class _IncidentFormBase(FlaskForm):
+class IncidentDetailsForm(FlaskForm):
+    """Title and impact: chosen when opening an incident, correctable later (silently)."""
     title = StringField("Title", validators=[DataRequired("Give the incident a title."),
                                              Length(max=200)])
     impact = SelectField("Impact", choices=choices(INCIDENT_IMPACTS), default="minor")
+
+
+class _IncidentFormBase(IncidentDetailsForm):
     status = SelectField("Status", choices=choices(INCIDENT_STATUSES, OPEN_STATUSES))
     message = TextAreaField("First update", validators=[
         DataRequired("Write what is happening; it is the first entry of the timeline.")])
@@ -132,11 +136,17 @@ class MaintenanceForm(FlaskForm):
                                         option_widget=CheckboxInput())
     notify = BooleanField("Notify subscribers", default=True,
                           description="Mail subscribers when it is scheduled, when it starts "
-                                      "and when it is over.")
+                                      "and when it is over (or cancelled).")
 
     def set_zone(self, zone_name):
         for field in (self.starts_at, self.ends_at):
             field.description = f"In {zone_name}, the status page's time zone."
+
+
+class CancelMaintenanceForm(FlaskForm):
+    notify = BooleanField("Tell subscribers it is cancelled", default=True,
+                          description="Those who were told it is coming get a mail saying "
+                                      "it is called off.")
 
 
 class ApiTokenForm(FlaskForm):

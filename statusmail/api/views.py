@@ -130,6 +130,17 @@ def get_incident(incident_id):
     return jsonify(incident=incident_json(_get(Incident, incident_id, "incident")))
 
 
+@bp.patch("/incidents/<int:incident_id>")
+def patch_incident(incident_id):
+    incident = _get(Incident, incident_id, "incident")
+    body = json_body(("title", "impact"))
+    if not body:
+        raise ApiError(422, "Send 'title', 'impact' or both.")
+    incidents.edit_incident(incident, title=body.get("title", incident.title),
+                            impact=body.get("impact", incident.impact))
+    return jsonify(incident=incident_json(incident))
+
+
 @bp.post("/incidents/<int:incident_id>/updates")
 def post_incident_update(incident_id):
     incident = _get(Incident, incident_id, "incident")
@@ -188,9 +199,8 @@ def get_maintenance(maintenance_id):
 @bp.post("/maintenances/<int:maintenance_id>/cancel")
 def cancel_maintenance(maintenance_id):
     maintenance = _get(Maintenance, maintenance_id, "maintenance")
-    if not maintenance_service.cancel_maintenance(maintenance.id):
-        db.session.refresh(maintenance)
-        raise ApiError(409, f"Only scheduled maintenance can be cancelled; this one is "
-                       f"{maintenance.status_label.lower()}.", "status")
-    db.session.refresh(maintenance)
-    return jsonify(maintenance=maintenance_json(maintenance))
+    body = json_body(("notify",), required=False)
+    notification = maintenance_service.cancel_maintenance(maintenance.id,
+                                                          notify=flag(body, "notify"))
+    return jsonify(maintenance=maintenance_json(maintenance),
+                   notification_id=_notification_id(notification))

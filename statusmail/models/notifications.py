@@ -13,6 +13,7 @@ EVENT_KINDS = {
     "maintenance_scheduled": "Maintenance scheduled",
     "maintenance_started": "Maintenance started",
     "maintenance_completed": "Maintenance completed",
+    "maintenance_cancelled": "Maintenance cancelled",
     "component_status_changed": "Component status changed",
 }
 NOTIFICATION_STATES = ("sending", "paused", "cancelled", "completed")

@@ -63,6 +63,16 @@ def create_incident(*, title, impact, status, message, affected=(), notify=True)
     return incident, notification
 
 
+def edit_incident(incident, *, title, impact):
+    """Correct the title or impact (a typo, a first guess). It is not news: no notice
+    goes out, and mails already sent keep the words they had."""
+    title = clean_title(title)
+    impact = clean_choice(impact, INCIDENT_IMPACTS, "impact", "impact")
+    incident.title, incident.impact = title, impact
+    db.session.commit()
+    return incident
+
+
 def post_update(incident, *, status, message, notify=True):
     """Add an update to the timeline; status ``resolved`` resolves the incident.
 

@@ -139,11 +139,24 @@ def complete_maintenance(maintenance_id, now=None):
     return True
 
 
-def cancel_maintenance(maintenance_id):
-    """Call off a window that has not started. False if it already started or ended."""
-    done = _transition(maintenance_id, "scheduled", status="cancelled")
-    db.session.commit()
-    return done
+def cancel_maintenance(maintenance_id, notify=True):
+    """Call off a window that has not started; returns the notification (or ``None``).
+
+    Those told the window is coming are told it is not: the notice goes out when
+    ``notify`` is on and the window was announced (its own ``notify``). A window that
+    already started or ended raises ``StatusConflict``, so a second cancel (another tab,
+    a retried API call) announces nothing.
+    """
+    if not _transition(maintenance_id, "scheduled", status="cancelled"):
+        db.session.rollback()
+        maintenance = db.session.get(Maintenance, maintenance_id)
+        state = maintenance.status_label.lower() if maintenance is not None else "gone"
+        raise StatusConflict("status", "Only maintenance that has not started can be "
+                             f"cancelled; this one is {state}.")
+    maintenance = db.session.get(Maintenance, maintenance_id)
+    db.session.refresh(maintenance)
+    return announce("maintenance_cancelled", notify and maintenance.notify,
+                    maintenance=maintenance)
 
 
 def advance_maintenance(now=None):

@@ -89,6 +89,8 @@ def _subject(kind, site_name, context):
                                           f"({maintenance['starts_local']})"),
         "maintenance_started": lambda: f"Maintenance in progress: {maintenance['title']}",
         "maintenance_completed": lambda: f"Maintenance completed: {maintenance['title']}",
+        "maintenance_cancelled": lambda: (f"Maintenance cancelled: {maintenance['title']} "
+                                          f"({maintenance['starts_local']})"),
         "component_status_changed": lambda: f"{change['name']}: {change['status_label']}",
     }
     subject = f"[{site_name}] {topics[kind]()}"

@@ -1,4 +1,4 @@
-"""Incidents over the API: list, create, read, update, resolve."""
+"""Incidents over the API: list, create, read, edit, update, resolve."""
 
 
 def _create(api, **fields):
@@ -110,3 +110,52 @@ def test_update_validation(api, data):
     assert response.status_code == 400
     assert api.post("/incidents/999/updates", {"message": "x"}).status_code == 404
     assert len(data.get("Incident", incident_id).updates) == 1
+
+
+def test_patch_title_and_impact_sends_no_notice(api, data, client):
+    data.notifications_on()
+    incident_id = data.incident(title="Slow search")  # impact "major"
+    response = api.patch(f"/incidents/{incident_id}", {"title": "Search <b>down</b> & out"})
+    assert response.status_code == 200
+    incident = response.json["incident"]
+    assert (incident["title"], incident["impact"]) == ("Search <b>down</b> & out", "major")
+    response = api.patch(f"/incidents/{incident_id}", {"impact": "critical"})
+    assert response.json["incident"]["impact"] == "critical"
+
+    row = data.get("Incident", incident_id)
+    assert (row.title, row.impact, len(row.updates)) == ("Search <b>down</b> & out", "critical", 1)
+    assert data.notices() == []
+    public = client.get(f"/incidents/{incident_id}").text
+    assert "Search &lt;b&gt;down&lt;/b&gt; &amp; out" in public and "<b>down</b>" not in public
+
+    api.post(f"/incidents/{incident_id}/resolve", {"notify": False})
+    response = api.patch(f"/incidents/{incident_id}", {"title": "Search index lost",
+                                                       "impact": "minor"})
+    assert response.status_code == 200  # history can be corrected too
+    assert data.get("Incident", incident_id).title == "Search index lost"
+
+
+def test_patch_validation_changes_nothing(api, data):
+    incident_id = data.incident(title="Slow search")
+    cases = [
+        ({"title": ""}, "title"),
+        ({"title": None}, "title"),
+        ({"title": "Slow\r\nBcc: everyone@example.com"}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"impact": "apocalyptic"}, "impact"),
+        ({"title": "Fine title", "impact": None}, "impact"),
+        ({"status": "resolved"}, "status"),
+        ({"notify": False}, "notify"),
+    ]
+    for body, field in cases:
+        response = api.patch(f"/incidents/{incident_id}", body)
+        assert (response.status_code, response.json.get("field")) == (422, field), body
+        assert response.json["error"]
+    response = api.patch(f"/incidents/{incident_id}", {})
+    assert response.status_code == 422 and "'title'" in response.json["error"]
+    response = api.patch(f"/incidents/{incident_id}", data="title=x",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400
+    assert api.patch("/incidents/999", {"title": "Nope"}).status_code == 404
+    row = data.get("Incident", incident_id)
+    assert (row.title, row.impact) == ("Slow search", "major")

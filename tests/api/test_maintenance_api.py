@@ -1,4 +1,4 @@
-"""Maintenance over the API: times with offsets, stored in UTC; cancel."""
+"""Maintenance over the API: times with offsets, stored in UTC; cancel (and its notice)."""
 from datetime import datetime
 
 from tests.status.support import HOUR
@@ -61,5 +61,43 @@ def test_cancel(api, data):
     assert response.status_code == 200 and response.json["maintenance"]["status"] == "cancelled"
     response = api.post(f"/maintenances/{running}/cancel")
     assert response.status_code == 409 and "in progress" in response.json["error"]
+    assert response.json["field"] == "status"
     assert api.post("/maintenances/999/cancel").status_code == 404
     assert data.get("Maintenance", running).status == "in_progress"
+
+
+def test_cancel_notifies_once(api, data):
+    data.notifications_on()
+    maintenance_id = data.maintenance("Next week", 100 * HOUR, HOUR)
+    response = api.post(f"/maintenances/{maintenance_id}/cancel")  # notify defaults to true
+    assert response.status_code == 200 and response.json["notification_id"] is not None
+    assert response.json["maintenance"]["status"] == "cancelled"
+    again = api.post(f"/maintenances/{maintenance_id}/cancel", {"notify": True})
+    assert again.status_code == 409 and "this one is cancelled" in again.json["error"]
+    assert data.notices() == [("maintenance_cancelled", None, maintenance_id, None)]
+
+
+def test_cancel_without_notice(api, data):
+    data.notifications_on()
+    asked_not_to = data.maintenance("Next week", 100 * HOUR, HOUR)
+    never_announced = data.maintenance("Quiet", 100 * HOUR, HOUR, notify=False)
+    response = api.post(f"/maintenances/{asked_not_to}/cancel", {"notify": False})
+    assert response.status_code == 200 and response.json["notification_id"] is None
+    response = api.post(f"/maintenances/{never_announced}/cancel")
+    assert response.status_code == 200 and response.json["notification_id"] is None
+    assert data.get("Maintenance", asked_not_to).status == "cancelled"
+    assert data.get("Maintenance", never_announced).status == "cancelled"
+    assert data.notices() == []
+
+
+def test_cancel_body_is_checked_before_anything_changes(api, data):
+    data.notifications_on()
+    maintenance_id = data.maintenance("Next week", 100 * HOUR, HOUR)
+    for body, field in (({"notify": "yes"}, "notify"), ({"notfy": False}, "notfy")):
+        response = api.post(f"/maintenances/{maintenance_id}/cancel", body)
+        assert (response.status_code, response.json["field"]) == (422, field), body
+    response = api.post(f"/maintenances/{maintenance_id}/cancel", data="[]",
+                        headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert data.get("Maintenance", maintenance_id).status == "scheduled"
+    assert data.notices() == []

@@ -5,6 +5,7 @@ import pytest
 
 from statusmail.extensions import db
 from statusmail.models import Delivery, Subscriber
+from statusmail.models.notifications import EVENT_KINDS
 from tests.support.web import use_smtp
 
 from .helpers import (
@@ -90,15 +91,23 @@ def test_maintenance_window_is_given_in_utc_and_the_operator_zone(app, smtp, run
     assert "/maintenance/" in text
 
 
-@pytest.mark.parametrize("kind, subject", [
-    ("incident_created", "[Acme Status] Incident: Database outage"),
-    ("incident_updated", "[Acme Status] Investigating: Database outage"),
-    ("incident_resolved", "[Acme Status] Resolved: Database outage"),
-    ("maintenance_scheduled", "[Acme Status] Scheduled maintenance: Router upgrade ("),
-    ("maintenance_started", "[Acme Status] Maintenance in progress: Router upgrade"),
-    ("maintenance_completed", "[Acme Status] Maintenance completed: Router upgrade"),
-    ("component_status_changed", "[Acme Status] API: Partial outage"),
-])
+SUBJECTS = {
+    "incident_created": "[Acme Status] Incident: Database outage",
+    "incident_updated": "[Acme Status] Investigating: Database outage",
+    "incident_resolved": "[Acme Status] Resolved: Database outage",
+    "maintenance_scheduled": "[Acme Status] Scheduled maintenance: Router upgrade (",
+    "maintenance_started": "[Acme Status] Maintenance in progress: Router upgrade",
+    "maintenance_completed": "[Acme Status] Maintenance completed: Router upgrade",
+    "maintenance_cancelled": "[Acme Status] Maintenance cancelled: Router upgrade (",
+    "component_status_changed": "[Acme Status] API: Partial outage",
+}
+
+
+def test_every_event_kind_is_checked_below():
+    assert set(SUBJECTS) == set(EVENT_KINDS)
+
+
+@pytest.mark.parametrize("kind, subject", SUBJECTS.items())
 def test_every_event_kind_has_a_text_and_html_notice(app, smtp, run_jobs, kind, subject):
     enable_notifications(app)
     api = add_component(app, "API")
@@ -114,5 +123,5 @@ def test_every_event_kind_has_a_text_and_html_notice(app, smtp, run_jobs, kind, 
     assert mail["Subject"].startswith(subject)
     for part in ("plain", "html"):
         body = mail.get_body((part,)).get_content()
-        assert "Acme Status" in body and "API" in body
+        assert "Acme Status" in body and "API" in body and EVENT_KINDS[kind] in body
         assert "/manage/" in body and "/unsubscribe/" in body

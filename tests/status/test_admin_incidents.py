@@ -1,4 +1,4 @@
-"""Admin → Incidents: open, update, resolve, each with or without a notice."""
+"""Admin → Incidents: open, update, resolve, each with or without a notice; edit."""
 from tests.support.web import submit
 
 
@@ -122,3 +122,50 @@ def test_incident_list_shows_open_and_resolved(admin_client, data):
 
 def test_unknown_incident_is_404(admin_client):
     assert admin_client.get("/admin/incidents/999").status_code == 404
+
+
+def _edit(client, incident_id, **fields):
+    page = f"/admin/incidents/{incident_id}"
+    return submit(client, page, {"title": "Checkout is failing", "impact": "major", **fields},
+                  action=f"{page}/edit", follow_redirects=True)
+
+
+def test_edit_title_and_impact_sends_no_notice(admin_client, data):
+    data.notifications_on()
+    incident_id = data.incident(title="Checkout is failing")  # impact "major"
+    page = admin_client.get(f"/admin/incidents/{incident_id}").text
+    assert "Saving sends no notice" in page
+    assert 'name="title" required type="text" value="Checkout is failing"' in page
+
+    response = _edit(admin_client, incident_id, title="Card <b>payments</b> & refunds fail",
+                     impact="critical")
+    assert "Incident saved; no notice was sent" in response.text
+    assert "<h1>Card &lt;b&gt;payments&lt;/b&gt; &amp; refunds fail</h1>" in response.text
+    incident = data.get("Incident", incident_id)
+    assert (incident.title, incident.impact) == ("Card <b>payments</b> & refunds fail",
+                                                 "critical")
+    assert len(incident.updates) == 1 and data.notices() == []
+
+    public = admin_client.get(f"/incidents/{incident_id}").text
+    assert "Card &lt;b&gt;payments&lt;/b&gt; &amp; refunds fail" in public
+    assert "<b>payments</b>" not in public and "Critical impact" in public
+
+
+def test_invalid_edit_changes_nothing(admin_client, data):
+    incident_id = data.incident(title="Checkout is failing")
+    cases = [
+        ({"title": ""}, "Give the incident a title."),
+        ({"title": "   "}, "Give the incident a title."),
+        ({"title": "Broken\r\nBcc: everyone@example.com"}, "must fit on one line"),
+        ({"title": "x" * 201}, "Field cannot be longer than 200 characters."),
+        ({"title": "A fine title", "impact": "apocalyptic"}, "Not a valid choice."),
+    ]
+    for fields, message in cases:
+        response = _edit(admin_client, incident_id, **fields)
+        assert response.status_code == 200 and message in response.text, fields
+        assert "Incident saved" not in response.text
+        incident = data.get("Incident", incident_id)
+        assert (incident.title, incident.impact) == ("Checkout is failing", "major"), fields
+    missing = submit(admin_client, f"/admin/incidents/{incident_id}",
+                     {"title": "Nope", "impact": "minor"}, action="/admin/incidents/999/edit")
+    assert missing.status_code == 404

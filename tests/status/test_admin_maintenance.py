@@ -1,8 +1,12 @@
 """Admin → Maintenance: times in the operator's zone, stored in UTC; buttons."""
+import re
 from datetime import datetime
 
+from tests.fanout.helpers import add_subscribers
 from tests.status.support import HOUR
-from tests.support.web import submit
+from tests.support.web import csrf_token, submit
+
+NOTIFY_CHECKED = re.compile(r'<input (?=[^>]*name="notify")(?=[^>]*checked)[^>]*>')
 
 
 def _schedule(client, notify=True, **fields):
@@ -94,17 +98,81 @@ def test_start_now_then_complete_now(admin_client, data):
                                                      "maintenance_completed"]
 
 
+def _cancel(client, maintenance_id, notify=True):
+    page = f"/admin/maintenance/{maintenance_id}"
+    return submit(client, page, {"notify": "y"} if notify else {}, action=f"{page}/cancel",
+                  follow_redirects=True)
+
+
 def test_cancel_only_before_it_starts(admin_client, data):
+    data.notifications_on()
     upcoming = data.maintenance("Upcoming", 2 * HOUR, HOUR)
     running = data.maintenance("Running", -HOUR, 2 * HOUR, status="in_progress")
-    response = submit(admin_client, f"/admin/maintenance/{upcoming}", {},
-                      action=f"/admin/maintenance/{upcoming}/cancel", follow_redirects=True)
-    assert "Maintenance cancelled." in response.text
-    response = submit(admin_client, f"/admin/maintenance/{running}", {},
-                      action=f"/admin/maintenance/{running}/cancel", follow_redirects=True)
-    assert "Only maintenance that has not started can be cancelled" in response.text
+    response = _cancel(admin_client, upcoming, notify=False)
+    assert "Maintenance cancelled; subscribers were not notified." in response.text
+    response = _cancel(admin_client, running)
+    assert ("Only maintenance that has not started can be cancelled; this one is in progress."
+            in response.text)
     assert data.get("Maintenance", upcoming).status == "cancelled"
     assert data.get("Maintenance", running).status == "in_progress"
+    assert data.notices() == []
+
+
+def test_cancelling_announces_once(admin_client, data):
+    data.notifications_on()
+    maintenance_id = data.maintenance("Upgrade", 2 * HOUR, HOUR)
+    page = f"/admin/maintenance/{maintenance_id}"
+    stale_page = admin_client.get(page).text
+    assert "Tell subscribers it is cancelled" in stale_page
+    assert NOTIFY_CHECKED.search(stale_page)  # on by default
+
+    response = _cancel(admin_client, maintenance_id)
+    assert "Maintenance cancelled; subscribers are being notified." in response.text
+    # A second tab, still showing the scheduled window, cancels again.
+    again = admin_client.post(f"{page}/cancel", data={"csrf_token": csrf_token(stale_page),
+                                                      "notify": "y"}, follow_redirects=True)
+    assert "this one is cancelled" in again.text
+    assert data.notices() == [("maintenance_cancelled", None, maintenance_id, None)]
+    assert data.get("Maintenance", maintenance_id).status == "cancelled"
+
+
+def test_window_never_announced_is_cancelled_quietly(admin_client, data):
+    data.notifications_on()
+    maintenance_id = data.maintenance("Quiet", 2 * HOUR, HOUR, notify=False)
+    page = admin_client.get(f"/admin/maintenance/{maintenance_id}").text
+    assert "It was not announced, so cancelling it sends no mail." in page
+    response = _cancel(admin_client, maintenance_id)  # even if a notify box is forged in
+    assert "subscribers were not notified" in response.text
+    assert data.get("Maintenance", maintenance_id).status == "cancelled"
+    assert data.notices() == []
+
+
+def test_cancelled_window_mails_who_follows_maintenance(admin_client, data, smtp, run_jobs):
+    data.settings(timezone="Europe/Berlin", notifications_enabled=True,
+                  status_page_name="Acme Status")
+    add_subscribers(data.app, 1, prefix="told")
+    add_subscribers(data.app, 1, prefix="nomaint", notify_maintenance=False)
+    _schedule(admin_client)  # 10:00–12:30 in Berlin
+    run_jobs()
+    smtp.wait_for(1)
+
+    _cancel(admin_client, data.only_id("Maintenance"))
+    run_jobs()
+    scheduled, cancelled = smtp.wait_for(2)
+    assert scheduled.message["Subject"].startswith("[Acme Status] Scheduled maintenance")
+    assert cancelled.to == "told0@example.org" and smtp.to("nomaint0@example.org") == []
+    mail = cancelled.message
+    assert mail["Subject"] == ("[Acme Status] Maintenance cancelled: Database upgrade "
+                               "(2030-06-01 10:00 CEST)")
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    for body in (text, html):
+        assert "Maintenance cancelled" in body
+        assert "This maintenance is cancelled: it will not take place" in body
+        assert "2030-06-01 10:00 CEST (2030-06-01 08:00 UTC)" in body
+        assert "2030-06-01 12:30 CEST (2030-06-01 10:30 UTC)" in body
+        assert "Europe/Berlin" in body
+    assert "Times in Europe/Berlin." in text
 
 
 def test_list_separates_upcoming_and_past(admin_client, data):
