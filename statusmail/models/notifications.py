@@ -51,18 +51,34 @@ class Notification(db.Model):
 
 
 class Delivery(db.Model):
+    """One subscriber's copy of a notification.
+
+    On PostgreSQL every state change writes a new row version with an entry in every
+    index (``state`` is indexed, so no such update is HOT), except a partial index whose
+    condition the new version fails. So the indexes are few: a delivery marked sent
+    enters three, the primary key, ``uq_delivery_once`` and the per-notification one.
+    """
     __tablename__ = "deliveries"
     __table_args__ = (
-        db.UniqueConstraint("notification_id", "subscriber_id", name="uq_delivery_once"),
-        db.Index("ix_deliveries_notification_state", "notification_id", "state"),
-        db.Index("ix_deliveries_state_due", "state", "next_attempt_at"),
+        # Subscriber first, so that it also serves a subscriber's history and the cascade
+        # when a subscriber is deleted.
+        db.UniqueConstraint("subscriber_id", "notification_id", name="uq_delivery_once"),
+        # Everything per notification: counts by state, failures, waiting work, and with
+        # next_attempt_at the retries that are due (NULL, "not waiting", sorts apart).
+        db.Index("ix_deliveries_notification_state", "notification_id", "state",
+                 "next_attempt_at"),
+        # The sweeper's search for leases that ran out: only rows being sent are in it.
+        # ``state`` leads so that SQLite's planner sees an equality and prefers it.
+        db.Index("ix_deliveries_lease_expiry", "state", "lease_expires_at",
+                 postgresql_where=db.text("state = 'sending'"),
+                 sqlite_where=db.text("state = 'sending'")),
     )
 
     id = db.Column(db.Integer, primary_key=True)
     notification_id = db.Column(db.ForeignKey("notifications.id", ondelete="CASCADE"),
                                 nullable=False)
     subscriber_id = db.Column(db.ForeignKey("subscribers.id", ondelete="CASCADE"),
-                              nullable=False, index=True)
+                              nullable=False)
     state = db.Column(db.String(16), nullable=False, default="queued")
     attempts = db.Column(db.Integer, nullable=False, default=0)
     next_attempt_at = db.Column(db.DateTime)

@@ -20,6 +20,8 @@ def counting_statements(app):
 
     def count(conn, cursor, statement, parameters, context, executemany):
         verb = statement.lstrip().split(None, 1)[0].upper()
+        if verb == "EXECUTE":  # on PostgreSQL the recorder runs its UPDATE prepared
+            verb = "UPDATE"
         counts[verb] = counts.get(verb, 0) + 1
 
     with app.app_context():
@@ -50,6 +52,9 @@ def test_first_mail_is_accepted_well_under_a_second_after_publishing(app, hooked
 
 
 def test_work_per_batch_does_not_grow_with_its_subscribers(app, smtp, run_jobs):
+    # The state check between messages is timed: on a slow machine the larger batch would
+    # make one more than the smaller. Counted here is what grows with the batch.
+    app.config["FANOUT_CHECK_SECONDS"] = 3600
     enable_notifications(app)
     renders = []
 
