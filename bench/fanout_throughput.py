@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 
-from harness import ROOT, peak_rss_mb, smtp_sink, stop_embedded_redis, wait_until, workers
+from harness import ROOT, peak_rss_mb, smtp_sink, wait_until, workers
 
 sys.path.insert(0, ROOT)
 
@@ -127,13 +127,14 @@ def measure_statusmail(app, env, args, log_dir, number):
     """Publish to every confirmed subscriber with idle workers; time it from the database.
 
     Timestamps come from the delivery rows (``sent_at`` is written when the server
-    accepted the mail), so polling for completion adds nothing to the figures.
+    accepted the mail), so polling for completion adds nothing to the figures. The poll
+    reads the notification's state alone: counting its deliveries by state ten times a
+    second cost PostgreSQL about a sixth as much CPU as the fan-out itself.
     """
     from sqlalchemy import func, select
 
     from statusmail.extensions import db
-    from statusmail.models import Delivery, utcnow
-    from statusmail.services.fanout import notification_progress
+    from statusmail.models import Delivery, Notification, utcnow
 
     with app.app_context(), workers(args.workers, env, log_dir) as processes:
         started = utcnow()
@@ -143,10 +144,10 @@ def measure_statusmail(app, env, args, log_dir, number):
         notification_id = notification.id
 
         def finished():
-            db.session.expire_all()
-            progress = notification_progress(notification_id)
+            state = db.session.scalar(select(Notification.state)
+                                      .where(Notification.id == notification_id))
             db.session.rollback()
-            return progress["done"]
+            return state in ("completed", "cancelled")
         wait_until(finished, args.timeout, f"notification #{notification_id}", every=0.1)
         first, last, total, sent = db.session.execute(
             select(func.min(Delivery.sent_at), func.max(Delivery.sent_at), func.count(),
@@ -246,6 +247,7 @@ def main():
                 database += " (WAL journal, set by the bench)"
         report(args, sink_name, database, baseline, small, large)
     finally:
+        from statusmail.embedded_redis import stop_embedded_redis
         stop_embedded_redis(env["STATUSMAIL_INSTANCE_PATH"])
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

@@ -110,11 +110,3 @@ def workers(count, env, log_dir):
             return ready >= set(names)
         wait_until(all_listening, 60, "the workers to start")
         yield processes
-
-
-def stop_embedded_redis(instance_path):
-    try:
-        with open(os.path.join(instance_path, "redis.pid")) as fh:
-            os.kill(int(fh.read().strip()), signal.SIGTERM)
-    except (FileNotFoundError, ProcessLookupError, ValueError):
-        pass

@@ -7,6 +7,7 @@ import fcntl
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import time
 
@@ -72,3 +73,31 @@ def ensure_redis(configured_url, instance_path, allow_embedded):
             time.sleep(0.05)
         log.warning("Started embedded Redis (%s) on %s", binary, socket_path)
         return url
+
+
+def stop_embedded_redis(instance_path, timeout=10):
+    """Stop a throwaway embedded Redis and wait for it, before its directory is deleted.
+
+    Without saving: Redis 7 does not exit on SIGTERM when its final save fails (the
+    directory already gone), so a plain kill followed by a delete leaks the server.
+    """
+    pid_file = os.path.join(instance_path, "redis.pid")
+    try:
+        with open(pid_file) as fh:
+            pid = int(fh.read().strip())
+    except (FileNotFoundError, ValueError):
+        return
+    try:
+        redis.Redis(unix_socket_path=os.path.join(instance_path, "redis.sock"),
+                    socket_timeout=timeout).shutdown(nosave=True)
+    except redis.RedisError:
+        pass  # not answering: the deadline below settles it
+    deadline = time.monotonic() + timeout
+    while os.path.exists(pid_file):  # Redis removes it as it exits
+        if time.monotonic() > deadline:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            return
+        time.sleep(0.05)

@@ -5,7 +5,6 @@ and RQ workers that really run the jobs.
 import os
 import secrets
 import shutil
-import signal
 import tempfile
 import threading
 import uuid
@@ -26,7 +25,7 @@ os.environ.update({
     "STATUSMAIL_BASE_URL": TEST_BASE_URL,
 })
 
-from statusmail.embedded_redis import ensure_redis  # noqa: E402
+from statusmail.embedded_redis import ensure_redis, stop_embedded_redis  # noqa: E402
 
 from werkzeug.serving import make_server  # noqa: E402
 
@@ -38,14 +37,6 @@ def _start_redis():
     """A redis-server for this test session alone: parallel runs cannot flush each other."""
     directory = os.path.join(_SESSION_DIR, "redis")
     return ensure_redis("", directory, allow_embedded=True), directory
-
-
-def _stop_redis(directory):
-    try:
-        with open(os.path.join(directory, "redis.pid")) as fh:
-            os.kill(int(fh.read().strip()), signal.SIGTERM)
-    except (FileNotFoundError, ProcessLookupError, ValueError):
-        pass
 
 
 def _create_database():
@@ -85,7 +76,7 @@ def services():
     yield {"redis_url": redis_url, "database_url": database_url}
     if pg_handle:
         _drop_database(pg_handle)
-    _stop_redis(redis_dir)
+    stop_embedded_redis(redis_dir)
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
 
 
