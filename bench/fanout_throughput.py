@@ -110,7 +110,7 @@ def publish_incident(number):
     """Open an incident and publish its notice, as the admin does; returns the notification."""
     from statusmail.extensions import db
     from statusmail.models import Incident, IncidentUpdate
-    from statusmail.services.fanout import publish_event
+    from statusmail.fanout import publish_event
     incident = Incident(title=f"Elevated API error rates ({number})", impact="major",
                         status="investigating")
     update = IncidentUpdate(incident=incident, status="investigating",
@@ -172,7 +172,7 @@ def measure_baseline(app, notification_id, limit):
 
     from statusmail.extensions import db, mail
     from statusmail.models import Notification, SiteSettings, Subscriber
-    from statusmail.services.notices import render_notice
+    from statusmail.fanout.notices import render_notice
 
     with app.app_context():
         notice = render_notice(db.session.get(Notification, notification_id), SiteSettings.get())

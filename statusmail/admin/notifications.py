@@ -3,10 +3,11 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 
+from .. import fanout
 from ..extensions import db
 from ..models import Notification
 from ..models.notifications import DELIVERY_STATES
-from ..services import delivery_log, fanout
+from ..services import delivery_log
 from ..services.timezones import operator_zone
 from . import bp
 

@@ -7,11 +7,11 @@ accepted is never offered again.
 from sqlalchemy import select
 
 from ..extensions import db
+from ..fanout import ledger
+from ..fanout.batch import BatchRun
+from ..fanout.control import complete_if_finished, pause_notification
+from ..fanout.notices import compile_templates
 from ..models import Notification, SiteSettings
-from ..services import deliveries
-from ..services.fanout_batch import BatchRun
-from ..services.fanout_control import complete_if_finished, pause_notification
-from ..services.notices import compile_templates
 from . import job
 
 
@@ -33,12 +33,12 @@ def send_batch(notification_id, delivery_ids):
     if settings.provider_failure:
         pause_notification(notification_id, by="provider")
         return "paused: the email provider is failing"
-    lease, claimed = deliveries.claim(notification_id, delivery_ids)
+    lease, claimed = ledger.claim(notification_id, delivery_ids)
     if not claimed:
         return "nothing left to claim"
     run = BatchRun(notification, settings, lease)
     try:
-        run.send(deliveries.load_recipients(claimed))
+        run.send(ledger.load_recipients(claimed))
     finally:
         run.release_unfinished()
     complete_if_finished(notification_id)

@@ -10,9 +10,9 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from ..extensions import db
+from ..fanout.sweeper import FANOUT_TASKS
 from ..models import OutboundMail
 from ..queues import redis_connection
-from .fanout_sweeper import FANOUT_TASKS
 from .maintenance import advance_maintenance
 from .outbox import due_outbound, enqueue_outbound, outbound_job_id
 from .retention import prune_expired_rows_hourly

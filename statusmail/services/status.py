@@ -7,8 +7,8 @@ each failure names the field it is about.
 from sqlalchemy import select
 
 from ..extensions import db
+from ..fanout import publish_event
 from ..models import Incident, IncidentComponent, Maintenance, maintenance_components
-from .fanout import publish_event
 
 # Worst last: the status page shows the worst status of a group, and a component that two
 # open incidents touch shows the worse of the two.

@@ -6,10 +6,10 @@ import pytest
 from rq import SimpleWorker
 
 from statusmail.extensions import db
+from statusmail.fanout import publish_event
 from statusmail.models import (
     Incident, IncidentUpdate, Notification, SiteSettings, Subscriber, utcnow,
 )
-from statusmail.services.fanout import publish_event
 from statusmail.services.timezones import format_local
 from tests.support import web
 

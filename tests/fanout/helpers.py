@@ -4,11 +4,11 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from statusmail.extensions import db
+from statusmail.fanout import publish_event
 from statusmail.models import (
-    Component, Delivery, Incident, IncidentComponent, IncidentUpdate, Maintenance,
-    Notification, SiteSettings, Subscriber, subscriber_components, utcnow,
+    Component, Delivery, Incident, IncidentComponent, IncidentUpdate, Maintenance, Notification,
+    SiteSettings, Subscriber, subscriber_components, utcnow,
 )
-from statusmail.services.fanout import publish_event
 
 
 def enable_notifications(app, **settings_fields):

@@ -2,13 +2,13 @@
 import pytest
 
 from statusmail.extensions import db
-from statusmail.jobs.fanout import send_batch
-from statusmail.models import Delivery, Notification
-from statusmail.queues import get_queue
-from statusmail.services.fanout import (
+from statusmail.fanout import (
     cancel_notification, notification_progress, pause_notification, resume_notification,
     retry_failed,
 )
+from statusmail.jobs.fanout import send_batch
+from statusmail.models import Delivery, Notification
+from statusmail.queues import get_queue
 
 from .helpers import (
     add_subscribers, delivery_states, enable_notifications, notification_state, publish_incident,

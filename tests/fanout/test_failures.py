@@ -11,8 +11,8 @@ from statusmail.services.provider_health import clear_provider_failure
 from tests.support.web import use_smtp
 
 from .helpers import (
-    add_subscribers, delivery_states, enable_notifications, notification_state,
-    publish_incident, recipients,
+    add_subscribers, delivery_states, enable_notifications, notification_state, publish_incident,
+    recipients,
 )
 
 
@@ -123,7 +123,7 @@ def test_provider_wide_failure_pauses_until_settings_are_saved(app, smtp_server,
 
 
 def test_an_operator_pause_is_not_lifted_by_the_provider_recovering(app, smtp, run_jobs):
-    from statusmail.services.fanout import pause_notification
+    from statusmail.fanout import pause_notification
     enable_notifications(app)
     add_subscribers(app, 2)
     notification = publish_incident(app)

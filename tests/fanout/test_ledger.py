@@ -5,9 +5,9 @@ from datetime import timedelta
 from sqlalchemy import event, select, text, update
 
 from statusmail.extensions import db
+from statusmail.fanout import ledger
+from statusmail.fanout.recorder import SentRecorder
 from statusmail.models import Delivery, utcnow
-from statusmail.services import deliveries
-from statusmail.services.sent_recorder import SentRecorder
 
 from .helpers import add_subscribers, enable_notifications, publish_incident
 
@@ -35,7 +35,7 @@ def test_a_claim_takes_only_what_is_claimable_in_its_own_notification(app):
         db.session.commit()
         foreign = delivery_ids(other)[0]
 
-        lease, claimed = deliveries.claim(ours, ids + [foreign])
+        lease, claimed = ledger.claim(ours, ids + [foreign])
 
         assert claimed == [ids[0], ids[1], ids[3]]
         rows = {row.id: row for row in db.session.scalars(select(Delivery))}
@@ -74,7 +74,7 @@ def test_a_claim_finds_its_batch_by_primary_key_even_when_queued_rows_look_rare(
     current = publish_incident(app, title="Current outage")
     with app.app_context():
         batch = delivery_ids(current)[200:210]
-        statements = _statements_of(db.engine, lambda: deliveries.claim(current, batch))
+        statements = _statements_of(db.engine, lambda: ledger.claim(current, batch))
         claim_sql, parameters = next(s for s in statements if s[0].lstrip().startswith("UPDATE"))
         postgresql = db.engine.dialect.name == "postgresql"
         explain = "EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN "
@@ -107,7 +107,7 @@ def test_the_recorder_hands_its_connection_back_as_it_found_it(app):
         dialect = db.engine.dialect.name
         with db.engine.connect() as probe:
             expected = _session_state(probe.connection.dbapi_connection, dialect)
-        _, claimed = deliveries.claim(notification_id, delivery_ids(notification_id))
+        _, claimed = ledger.claim(notification_id, delivery_ids(notification_id))
         with SentRecorder(own_connection=True) as recorder:
             used = recorder.connection.connection.dbapi_connection
             inside = _session_state(used, dialect)

@@ -3,9 +3,9 @@ import signal
 
 import pytest
 
+from statusmail.fanout.sweeper import release_expired_leases
 from statusmail.queues import get_queue, redis_connection
 from statusmail.services import scheduler
-from statusmail.services.fanout_sweeper import release_expired_leases
 from tests.support.processes import stop, wait_until
 from tests.support.web import drain_queues
 

@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, or_, select, update
 from ..extensions import db
 from ..models import Delivery, Subscriber, utcnow
 from ..models.subscribers import SUPPRESS_AFTER_BOUNCES
-from .fanout_queue import MAX_ATTEMPTS, lease_seconds, retry_delay
+from .queue import MAX_ATTEMPTS, lease_seconds, retry_delay
 
 _NO_SYNC = {"synchronize_session": False}
 

@@ -1,8 +1,6 @@
 """Publishing an event: one notification, one delivery row per subscriber, batch jobs.
 
 The rows are the truth and are committed before any job exists; jobs carry only ids.
-Controls (pause, resume, cancel, retry, progress) live in :mod:`.fanout_control` and
-are re-exported here, the one module the rest of the app calls.
 """
 from sqlalchemy import insert, literal, select
 
@@ -10,12 +8,8 @@ from ..extensions import db
 from ..models import Delivery, Notification, SiteSettings, Subscriber, utcnow
 from ..models.notifications import EVENT_KINDS
 from .audience import audience_condition, event_component_ids
-from .fanout_control import (  # noqa: F401  (the public interface)
-    cancel_notification, notification_progress, pause_notification, resume_notification,
-    retry_failed,
-)
-from .fanout_queue import enqueue_batches, pending_delivery_ids
 from .notices import snapshot
+from .queue import enqueue_batches, pending_delivery_ids
 
 
 def publish_event(kind, *, incident=None, incident_update=None, maintenance=None,

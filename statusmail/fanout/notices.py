@@ -16,10 +16,10 @@ from ..mail.compose import MailTemplate, build_message, sender_domain
 from ..models import SiteSettings
 from ..models.notifications import EVENT_KINDS
 from ..models.status import COMPONENT_STATUSES, INCIDENT_IMPACTS, INCIDENT_STATUSES
+from ..services.links import external_url
+from ..services.timezones import format_local, operator_zone
+from ..services.transactional import default_sender
 from ..tokens import make_token
-from .links import external_url
-from .timezones import format_local, operator_zone
-from .transactional import default_sender
 
 SUBJECT_MAX = 255
 UTC_FORMAT = "%Y-%m-%d %H:%M UTC"

@@ -13,9 +13,9 @@ from sqlalchemy import exists, select, update
 
 from ..extensions import db
 from ..models import Delivery, Notification, SiteSettings, utcnow
-from .fanout_control import UNFINISHED, complete_if_finished, requeue_waiting, resume_notification
 from ..queues import get_queue
-from .fanout_queue import MAX_ATTEMPTS, enqueue_batches, has_jobs_marker
+from .control import UNFINISHED, complete_if_finished, requeue_waiting, resume_notification
+from .queue import MAX_ATTEMPTS, enqueue_batches, has_jobs_marker
 
 ROWS_PER_TICK = 20_000
 _NO_SYNC = {"synchronize_session": False}

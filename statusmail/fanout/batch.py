@@ -1,6 +1,6 @@
 """Sending one batch of a notification: one connection, outcomes recorded as they come.
 
-The batch holds its deliveries by lease (see :mod:`.deliveries`). Between messages it
+The batch holds its deliveries by lease (see :mod:`.ledger`). Between messages it
 looks, every ``FANOUT_CHECK_SECONDS`` (0.25), whether the notification is still sending
 (a pause lets the message in flight finish and hands the rest back), and renews its
 lease. Server answers decide each delivery's fate: accepted → ``sent`` at once; 4xx →
@@ -19,13 +19,13 @@ from ..extensions import db
 from ..mail import errors
 from ..mail.transports import open_transport
 from ..models import Notification, utcnow
-from . import deliveries
-from .fanout_control import pause_notification
-from .fanout_queue import lease_seconds
+from ..services.provider_health import record_provider_failure
+from . import ledger
+from .control import pause_notification
 from .notices import render_notice
-from .provider_health import record_provider_failure
-from .send_rate import SendRate, next_utc_day
-from .sent_recorder import SentRecorder
+from .queue import lease_seconds
+from .rate import SendRate, next_utc_day
+from .recorder import SentRecorder
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class BatchRun:
         self.unfinished = {r.delivery_id: r for r in recipients}
         gone = [r.delivery_id for r in recipients if r.status != "confirmed"]
         self._drop(gone)
-        deliveries.finish_held(gone, "skipped", "The subscriber no longer receives notices.")
+        ledger.finish_held(gone, "skipped", "The subscriber no longer receives notices.")
         if not self.unfinished:
             return
         notice = render_notice(self.notification, self.settings)
@@ -96,9 +96,9 @@ class BatchRun:
             return False
         self._drop([recipient.delivery_id])
         if exc.retryable:
-            deliveries.retry_later([recipient], exc)
+            ledger.retry_later([recipient], exc)
         else:
-            deliveries.fail(recipient, exc,
+            ledger.fail(recipient, exc,
                             bounced=isinstance(exc, errors.RecipientRejectedError))
         return True
 
@@ -109,12 +109,12 @@ class BatchRun:
             log.error("Notification #%s paused: %s", self.notification_id, exc.describe())
             record_provider_failure(exc)
             pause_notification(self.notification_id, by="provider")
-            deliveries.release([r.delivery_id for r in held])
+            ledger.release([r.delivery_id for r in held])
             self.outcome = "paused: " + exc.describe()
         else:
             log.warning("Notification #%s: %d deliveries will retry: %s",
                         self.notification_id, len(held), exc.describe())
-            deliveries.retry_later(held, exc)
+            ledger.retry_later(held, exc)
             self.outcome = "retrying later: " + exc.describe()
 
     def _may_continue(self):
@@ -130,14 +130,14 @@ class BatchRun:
             held = list(self.unfinished)
             self.unfinished = {}
             if state == "cancelled":
-                deliveries.finish_held(held, "cancelled", "The notification was cancelled.")
+                ledger.finish_held(held, "cancelled", "The notification was cancelled.")
             else:
-                deliveries.release(held)
+                ledger.release(held)
             self.outcome = f"stopped: notification {state or 'deleted'}"
             return False
         if self.unfinished and now - self.last_renewal >= self.renew_every:
             self.last_renewal = now
-            self.lease, still_held = deliveries.renew(list(self.unfinished), self.lease)
+            self.lease, still_held = ledger.renew(list(self.unfinished), self.lease)
             self._drop([did for did in self.unfinished if did not in still_held])
         return True
 
@@ -150,7 +150,7 @@ class BatchRun:
             if verdict.day_spent:
                 held = list(self.unfinished)
                 self.unfinished = {}
-                deliveries.release(held, next_attempt_at=next_utc_day(utcnow()))
+                ledger.release(held, next_attempt_at=next_utc_day(utcnow()))
                 self.outcome = "daily sending limit reached"
                 return False
             time.sleep(min(verdict.wait_seconds, 1.0))
@@ -168,7 +168,7 @@ class BatchRun:
         held, self.unfinished = list(self.unfinished), {}
         try:
             db.session.rollback()
-            deliveries.release(held)
+            ledger.release(held)
         except SQLAlchemyError:
             log.exception("Could not release %d deliveries of notification #%s; the sweeper "
                           "will once their lease expires.", len(held), self.notification_id)

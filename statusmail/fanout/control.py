@@ -10,7 +10,7 @@ from sqlalchemy import exists, func, select, update
 from ..extensions import db
 from ..models import Delivery, Notification, utcnow
 from ..models.notifications import DELIVERY_STATES
-from .fanout_queue import clear_jobs_marker, enqueue_batches, pending_delivery_ids
+from .queue import clear_jobs_marker, enqueue_batches, pending_delivery_ids
 
 UNFINISHED = ("queued", "sending")
 FINISHED = ("sent", "failed", "skipped", "cancelled")
