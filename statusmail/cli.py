@@ -1,4 +1,4 @@
-"""Commands: ``flask --app wsgi create-admin|worker|scheduler|sweep``."""
+"""Commands: ``flask --app wsgi create-admin|apply-mail-env|worker|scheduler``."""
 import logging
 import secrets
 import time
@@ -12,6 +12,7 @@ from rq import SimpleWorker
 from .extensions import db
 from .models import AdminUser
 from .queues import get_queue, redis_connection
+from .services.mail_environment import apply_mail_environment
 
 log = logging.getLogger(__name__)
 WORKER_TTL = 45
@@ -47,6 +48,19 @@ def create_admin(email, password, generate):
         click.echo(f"Password: {password}")
 
 
+@click.command("apply-mail-env")
+@with_appcontext
+def apply_mail_env():
+    """Copy STATUSMAIL_SMTP_URL / STATUSMAIL_SENDGRID_API_KEY and the sender into the settings."""
+    fields = current_app.config["MAIL_ENVIRONMENT"]
+    if not fields:
+        click.echo("No delivery settings in the environment; Email settings in the admin decide.")
+    elif apply_mail_environment(fields):
+        click.echo("Delivery settings updated from the environment.")
+    else:
+        click.echo("Delivery settings already match the environment.")
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 @click.option("--name", default=None, help="Worker name shown in the dashboard.")
@@ -55,6 +69,9 @@ def worker(burst, name):
     """Run an RQ worker for the mail queues inside the app context."""
     from . import QUEUE_NAMES
     from .jobs.fanout import prepare_worker
+    # Workers are what send: the environment's settings are in the row before they do.
+    if apply_mail_environment(current_app.config["MAIL_ENVIRONMENT"]):
+        log.warning("Delivery settings updated from the environment.")
     prepare_worker()
     while True:
         try:
@@ -85,5 +102,5 @@ def scheduler(once):
 
 
 def register(app):
-    for command in (create_admin, worker, scheduler):
+    for command in (create_admin, apply_mail_env, worker, scheduler):
         app.cli.add_command(command)

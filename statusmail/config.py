@@ -48,6 +48,15 @@ def _int_env(name, default):
         raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
 
 
+def _mail_environment():
+    """Delivery settings fixed by the environment (see services.mail_environment)."""
+    from .services.mail_environment import MailEnvironmentError, parse_mail_environment
+    try:
+        return parse_mail_environment(os.environ)
+    except MailEnvironmentError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def load_config(instance_path):
     """Build the configuration mapping for ``create_app``."""
     env = os.environ.get("STATUSMAIL_ENV", "development")
@@ -94,6 +103,7 @@ def load_config(instance_path):
     if config["STATUSMAIL_SMTP_CA_FILE"] and not os.path.isfile(config["STATUSMAIL_SMTP_CA_FILE"]):
         raise ConfigError(f"STATUSMAIL_SMTP_CA_FILE names {config['STATUSMAIL_SMTP_CA_FILE']!r}, "
                           "which is not a readable file; point it at a PEM CA bundle or unset it.")
+    config["MAIL_ENVIRONMENT"] = _mail_environment()
     if production and not config["REDIS_URL"]:
         raise ConfigError("STATUSMAIL_ENV=production needs REDIS_URL (redis://host:6379/0).")
     if missing:

@@ -1,11 +1,12 @@
 """Email settings and Test send: configure delivery, then prove it with one real mail."""
 from zoneinfo import available_timezones
 
-from flask import abort, flash, jsonify, redirect, render_template, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..models import SiteSettings
 from ..services.email_settings import describe_delivery, save_email_settings
+from ..services.mail_environment import VARIABLES, describe_mail_environment
 from ..services.test_send import (find_test_send, queue_test_send, recent_test_sends,
                                   report_test_send)
 from . import bp
@@ -21,6 +22,9 @@ def email_settings():
     form = EmailSettingsForm(obj=settings,
                              has_smtp_password=bool(settings.smtp_password_encrypted),
                              has_sendgrid_key=bool(settings.sendgrid_api_key_encrypted))
+    from_environment = current_app.config["MAIL_ENVIRONMENT"]
+    if from_environment:
+        form.leave_delivery_to_environment()
     if form.validate_on_submit():
         for warning in save_email_settings(form.data):
             flash(warning, "warning")
@@ -30,6 +34,9 @@ def email_settings():
         flash("Nothing was saved: correct the fields marked below.", "error")
     return render_template("admin/email_settings.html", form=form, settings=settings,
                            delivery=describe_delivery(settings),
+                           environment=from_environment and describe_mail_environment(
+                               from_environment),
+                           environment_variables=VARIABLES,
                            zones=sorted(available_timezones() - _NOT_ZONES))
 
 

@@ -105,6 +105,14 @@ SECURITY_CHOICES = [SelectChoice("starttls", "STARTTLS (usually port 587)"),
                     SelectChoice("none", "None: plain text, only on a network you trust")]
 
 
+# What STATUSMAIL_SMTP_URL / STATUSMAIL_SENDGRID_API_KEY and STATUSMAIL_MAIL_FROM decide.
+DELIVERY_FIELDS = (
+    "provider", "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_password",
+    "remove_smtp_password", "smtp_timeout", "smtp_tls_unverified_host", "sendgrid_api_key",
+    "remove_sendgrid_api_key", "from_address", "from_name", "reply_to",
+)
+
+
 class EmailSettingsForm(FlaskForm):
     status_page_name = StringField(
         "Status page name", filters=[strip],
@@ -152,8 +160,15 @@ class EmailSettingsForm(FlaskForm):
         self.has_smtp_password = has_smtp_password
         self.has_sendgrid_key = has_sendgrid_key
 
+    def leave_delivery_to_environment(self):
+        """The environment fixes provider and sender: they are neither shown nor saved."""
+        for name in DELIVERY_FIELDS:
+            delattr(self, name)
+
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
+        if "provider" not in self:
+            return valid
         checks = [
             (self.provider.data == "smtp" and not self.smtp_host.data, self.smtp_host,
              "Enter the SMTP server's host name."),

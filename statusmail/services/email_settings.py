@@ -16,22 +16,26 @@ PLAIN_FIELDS = (
 def save_email_settings(values):
     """Apply validated form values and commit; return warnings worth showing the operator.
 
-    ``values`` maps form field names to cleaned values (``form.data``).
+    ``values`` maps form field names to cleaned values (``form.data``). Without the provider
+    fields (the environment fixes them) only the rest is saved.
     """
     settings = SiteSettings.get()
     for name in PLAIN_FIELDS:
-        value = values[name]
-        setattr(settings, name, None if value == "" else value)
-    settings.smtp_password_encrypted = _secret(
-        settings.smtp_password_encrypted, values["smtp_password"], values["remove_smtp_password"])
-    settings.sendgrid_api_key_encrypted = _secret(
-        settings.sendgrid_api_key_encrypted, values["sendgrid_api_key"],
-        values["remove_sendgrid_api_key"])
-    # New settings deserve a new try: sending resumes if it had stopped on a provider failure.
-    clear_provider_failure()
+        if name in values:
+            value = values[name]
+            setattr(settings, name, None if value == "" else value)
+    if "provider" in values:
+        settings.smtp_password_encrypted = _secret(
+            settings.smtp_password_encrypted, values["smtp_password"],
+            values["remove_smtp_password"])
+        settings.sendgrid_api_key_encrypted = _secret(
+            settings.sendgrid_api_key_encrypted, values["sendgrid_api_key"],
+            values["remove_sendgrid_api_key"])
+        # New settings deserve a new try: sending resumes if it stopped on a provider failure.
+        clear_provider_failure()
     db.session.commit()
     warnings = settings_warnings(settings)
-    new_key = values["sendgrid_api_key"]
+    new_key = values.get("sendgrid_api_key")
     if new_key and not new_key.startswith("SG."):
         warnings.append("SendGrid API keys start with “SG.”: check that you pasted the whole key.")
     return warnings
