@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import crypto
 from ..extensions import db
 from ..models import SiteSettings
+from .email_settings import SECURITY_LABELS
 from .provider_health import clear_provider_failure
 from .validation import InvalidEmail, normalize_email
 
@@ -152,9 +153,8 @@ def describe_mail_environment(fields):
     """What the environment fixes, for the admin: labels and values, secrets as "set"."""
     rows = [("Provider", {"smtp": "SMTP server", "sendgrid": "SendGrid API"}[fields["provider"]])]
     if fields["provider"] == "smtp":
-        security = {"starttls": "STARTTLS", "ssl": "SSL/TLS", "none": "none"}
         rows += [("Server", f"{fields['smtp_host']}:{fields['smtp_port']}"),
-                 ("Security", security[fields["smtp_security"]]),
+                 ("Security", SECURITY_LABELS[fields["smtp_security"]]),
                  ("Username", fields["smtp_username"] or "none (no login)"),
                  ("Password", "set (encrypted at rest, never shown)" if fields["smtp_password"]
                   else "none"),
