@@ -77,9 +77,8 @@ def _smtp_fields(url):
             "byte) or smtp (no encryption).")
     try:
         port = parts.port if parts.port is not None else DEFAULT_PORTS[security]
-    except ValueError:
-        raise MailEnvironmentError(f"{problem}: the port must be a number from 1 to 65535.") \
-            from None
+    except ValueError:  # not a number, or beyond 65535
+        port = 0
     if not parts.hostname:
         raise MailEnvironmentError(f"{problem}: it names no host.")
     if not 1 <= port <= 65535:
