@@ -63,9 +63,11 @@ def _init_redis(app):
 def _register_blueprints(app):
     from .admin import bp as admin_bp
     from .api import bp as api_bp
+    from .ops import bp as ops_bp
     from .public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(ops_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     from .admin.rq_dashboard import mount_rq_dashboard

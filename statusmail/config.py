@@ -74,6 +74,8 @@ def load_config(instance_path):
         # Reverse proxies in front of the web process whose X-Forwarded-* headers to trust
         # (rate limits key on the client address).
         "TRUSTED_PROXIES": _int_env("STATUSMAIL_TRUSTED_PROXIES", 0),
+        # Bearer token Prometheus sends to /metrics; unset: loopback clients only.
+        "METRICS_TOKEN": os.environ.get("STATUSMAIL_METRICS_TOKEN") or None,
         # Extra CA certificates (PEM) trusted for SMTP TLS, besides the system's: a private CA.
         "STATUSMAIL_SMTP_CA_FILE": os.environ.get("STATUSMAIL_SMTP_CA_FILE") or None,
         # The largest request body, i.e. the largest CSV import (10 MB: ~250,000 addresses).

@@ -12,6 +12,7 @@ from ..fanout.batch import BatchRun
 from ..fanout.control import complete_if_finished, pause_notification
 from ..fanout.notices import compile_templates
 from ..models import Notification, SiteSettings
+from ..services.metrics import count_sent
 from . import job
 
 
@@ -41,5 +42,6 @@ def send_batch(notification_id, delivery_ids):
         run.send(ledger.load_recipients(claimed))
     finally:
         run.release_unfinished()
+        count_sent(settings.provider, run.sent)
     complete_if_finished(notification_id)
     return run.outcome

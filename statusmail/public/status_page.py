@@ -7,6 +7,7 @@ from ..services.status_page import HISTORY_PAGES, status_overview
 from ..services.status_page import history as history_days
 from ..services.timezones import operator_zone
 from . import bp
+from .page_cache import cached_page
 
 
 def _page(template, **context):
@@ -14,6 +15,7 @@ def _page(template, **context):
 
 
 @bp.route("/")
+@cached_page
 def index():
     return _page("public/index.html", **status_overview())
 

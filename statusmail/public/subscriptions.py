@@ -13,6 +13,7 @@ from ..services import subscriptions as service
 from ..services.validation import InvalidEmail, normalize_email
 from ..tokens import TokenExpired, TokenInvalid, make_token
 from . import bp
+from .page_cache import cached_page
 from .forms import ActionForm, PreferencesForm, SubscribeForm, WidgetSubscribeForm
 
 FRAMABLE_ENDPOINTS = frozenset({"public.widget"})
@@ -76,6 +77,7 @@ def subscribe():
 @csrf.exempt  # the form checks Origin and its own signed token instead (see forms.py)
 @per_ip_limit
 @per_address_limit
+@cached_page
 def widget():
     return _subscribe(WidgetSubscribeForm(), "public/widget.html", "widget")
 
