@@ -27,6 +27,8 @@ def create_app(config=None):
     if config:
         app.config.update(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .public.page_cache import PageCache
+    app.wsgi_app = PageCache(app.wsgi_app, app.config["SESSION_COOKIE_NAME"])
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -70,3 +70,22 @@ def test_operators_get_a_fresh_page(app, admin_client):
         assert len(statements) > seen
     finally:
         stop()
+
+
+def test_random_query_strings_cannot_fill_the_memory(app, client):
+    from statusmail.public.page_cache import MAX_ENTRIES, PageCache
+    cache = app.wsgi_app
+    while not isinstance(cache, PageCache):
+        cache = cache.app
+    for number in range(MAX_ENTRIES * 3):
+        assert client.get(f"/?n={number}").status_code == 200
+        assert len(cache.entries) <= MAX_ENTRIES
+
+
+def test_head_and_marker_header(app, client):
+    first = client.get("/")
+    assert "X-Statusmail-Cacheable" not in first.headers
+    again = client.get("/")
+    assert again.headers["X-Content-Type-Options"] == first.headers["X-Content-Type-Options"] == "nosniff"
+    head = client.head("/")
+    assert head.status_code == 200 and head.data == b""
