@@ -185,8 +185,8 @@ def live_app(make_app):
 
 
 @pytest.fixture
-def page():
-    """A page in Debian's Chromium driven by Playwright (no browser download)."""
+def chromium():
+    """Debian's Chromium driven by Playwright (no browser download); tests open contexts."""
     if os.environ.get("STATUSMAIL_SKIP_BROWSER"):
         pytest.skip("STATUSMAIL_SKIP_BROWSER is set")
     if not os.path.exists(CHROMIUM):
@@ -195,8 +195,14 @@ def page():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        context.set_default_timeout(15000)
-        yield context.new_page()
-        context.close()
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A page in a fresh browser context."""
+    context = chromium.new_context()
+    context.set_default_timeout(15000)
+    yield context.new_page()
+    context.close()

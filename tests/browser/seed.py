@@ -1,0 +1,176 @@
+"""A site with something on every page, for the browser sweeps: rows in each state an
+admin or public page can show, and the links a person gets by mail.
+
+Rows are made through the services the admin uses, and the mails (confirmation, notices,
+password reset, test send) go through the real queue and a real RQ worker into captured
+mail; the signed links the public pages need are read from those mails, as a subscriber
+reads them, so the sweeps follow whatever the product puts in its links.
+"""
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from tests.support import web
+
+RESET_ADMIN = "second-admin@example.com"
+READER = "reader@example.org"
+PENDING = "pending@example.org"
+LEAVER = "leaver@example.org"
+# Whose mailed link each token page opens: the one who leaves is not the one who stays.
+TOKEN_OWNERS = {"confirm": PENDING, "manage": READER, "unsubscribe": LEAVER,
+                "reset-password": RESET_ADMIN}
+_LINK = re.compile(r"https?://\S+?/(confirm|manage|unsubscribe|admin/reset-password)/([^\s\"'<>]+)")
+
+
+@dataclass
+class Seeded:
+    """Row ids per URL parameter (each page is visited once per row), and mailed tokens."""
+    rows: dict = field(default_factory=dict)
+    tokens: dict = field(default_factory=dict)
+
+
+def seed_site(app):
+    from statusmail.extensions import db
+    from statusmail.models import SiteSettings
+
+    web.create_admin(app)
+    reset_admin = web.create_admin(app, email=RESET_ADMIN)
+    seeded = Seeded()
+    with app.app_context():
+        settings = SiteSettings.get()
+        settings.notifications_enabled = True
+        db.session.commit()
+        components = _components()
+        seeded.rows["component_id"] = [components[0].id, components[2].id]
+        seeded.rows["subscriber_id"] = _subscribers(components)
+        seeded.rows["incident_id"] = _incidents(components)
+        seeded.rows["maintenance_id"] = _maintenances(components)
+        seeded.rows["token_id"] = [_api_token()]
+        seeded.rows["outbound_id"] = [_test_send()]
+        _password_reset(reset_admin.id)
+    web.drain_queues(app)  # confirmation, notices, reset link and test send: into captured mail
+    with app.app_context():
+        seeded.rows["notification_id"] = _notifications(seeded.rows["subscriber_id"])
+        seeded.rows["captured_id"], seeded.tokens = _captured_links()
+        seeded.rows["job_id"] = app.extensions["queues"]["outbound"] \
+            .finished_job_registry.get_job_ids()[:1]
+    return seeded
+
+
+def _components():
+    from statusmail.services.components import create_component
+    return [create_component(name="Website", group_name="Web", description="www and the shop"),
+            create_component(name="API", group_name="Web", position=1),
+            create_component(name="Email relay", position=2)]
+
+
+def _subscribers(components):
+    from statusmail.extensions import db
+    from statusmail.models import Subscriber, utcnow
+    from statusmail.services.subscriptions import request_subscription
+    reader = Subscriber(email=READER, status="confirmed", confirmed_at=utcnow(), source="page")
+    selective = Subscriber(email="selective@example.org", status="confirmed",
+                           confirmed_at=utcnow(), all_components=False,
+                           components=[components[1]], source="import")
+    leaver = Subscriber(email=LEAVER, status="confirmed", confirmed_at=utcnow(), source="page")
+    db.session.add_all([reader, selective, leaver])
+    db.session.commit()
+    # The list shows the newest first: its "Resend" is for the second, the detail page's
+    # for the first, so neither finds a confirmation already waiting.
+    for address in (PENDING, "pending-too@example.org"):
+        request_subscription(address, source="widget")
+        db.session.commit()
+    pending = Subscriber.query.filter_by(email=PENDING).one()
+    return [pending.id, reader.id]
+
+
+def _incidents(components):
+    from statusmail.extensions import db
+    from statusmail.services.incidents import create_incident, resolve_incident
+    incident, _ = create_incident(
+        title="Checkout is slow", impact="major", status="investigating",
+        message="Payments take up to a minute; we are looking into it.",
+        affected=[(components[0].id, "partial_outage")])
+    db.session.commit()
+    past, _ = create_incident(title="Login errors", impact="minor", status="identified",
+                              message="Some logins failed.", notify=False)
+    db.session.commit()
+    resolve_incident(past, message="Fixed.", notify=False)
+    db.session.commit()
+    return [incident.id, past.id]
+
+
+def _maintenances(components):
+    """Two scheduled windows (one announced, one not) and one in progress: each offers
+    its own forms (start, cancel with or without notice, complete)."""
+    from statusmail.extensions import db
+    from statusmail.models import utcnow
+    from statusmail.services.maintenance import schedule_maintenance, start_maintenance
+    soon = utcnow().replace(second=0, microsecond=0) + timedelta(days=2)
+    ids = []
+    for title, notify, component_ids in (("Database upgrade", True, [components[1].id]),
+                                         ("Mail relay move", False, []),
+                                         ("Network work", True, [components[2].id])):
+        maintenance, _ = schedule_maintenance(
+            title=title, description=f"{title}: a short outage is possible.",
+            starts_at=soon, ends_at=soon + timedelta(hours=2), component_ids=component_ids,
+            notify=notify)
+        db.session.commit()
+        ids.append(maintenance.id)
+    start_maintenance(ids[-1])
+    db.session.commit()
+    return ids
+
+
+def _api_token():
+    from statusmail.extensions import db
+    from statusmail.services.api_tokens import create_api_token
+    row, _ = create_api_token("Deploy pipeline")
+    db.session.commit()
+    return row.id
+
+
+def _test_send():
+    from statusmail.extensions import db
+    from statusmail.services.test_send import queue_test_send
+    row = queue_test_send("ops@example.com", "Test from statusmail", "Does this arrive?")
+    db.session.commit()
+    return row.id
+
+
+def _password_reset(admin_user_id):
+    from statusmail.extensions import db
+    from statusmail.services.outbox import queue_outbound
+    queue_outbound("password_reset", RESET_ADMIN, admin_user_id=admin_user_id)
+    db.session.commit()
+
+
+def _notifications(subscriber_ids):
+    """Besides the notices the seed published (finished by now), one still sending with a
+    failed delivery, so that every control of the delivery log is on some page."""
+    from statusmail.extensions import db
+    from statusmail.models import Delivery, Notification
+    finished = [n.id for n in Notification.query.order_by(Notification.id)]
+    sending = Notification(kind="incident_updated", subject="[Example] Checkout is slow",
+                           context={}, state="sending", total=2)
+    sending.deliveries.append(Delivery(subscriber_id=subscriber_ids[0], state="queued"))
+    sending.deliveries.append(Delivery(subscriber_id=subscriber_ids[1], state="failed",
+                                       attempts=3, smtp_code=550,
+                                       smtp_response="5.1.1 mailbox unavailable"))
+    db.session.add(sending)
+    db.session.commit()
+    return [sending.id] + finished[:1]
+
+
+def _captured_links():
+    """Captured mail ids, and per link kind the token mailed to that kind's owner."""
+    from statusmail.models import CapturedMail
+    from statusmail.services.captured_mail import read_captured
+    rows = CapturedMail.query.order_by(CapturedMail.id).all()
+    tokens = {}
+    for row in rows:
+        for kind, token in _LINK.findall(read_captured(row)["text"] or ""):
+            kind = kind.rsplit("/", 1)[-1]
+            if row.recipient == TOKEN_OWNERS[kind]:
+                tokens[kind] = token
+    return [rows[0].id], tokens
