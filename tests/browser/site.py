@@ -26,6 +26,7 @@ NOT_PAGES = {
 }
 NOT_PAGE_PREFIXES = {
     "api.": "the JSON API: token-authenticated, no pages (tests/api covers it)",
+    "ops.": "/healthz and /metrics, for load balancers and Prometheus, not people",
 }
 # Pages the form crawl opens but the phone and accessibility sweep leaves alone.
 NOT_OUR_MARKUP = {
