@@ -6,8 +6,8 @@ with the standard library and a non-folding SMTP policy. Building MIME costs ~2 
 a notice is serialised once with placeholders and each subscriber's copy is made by
 replacing them in the bytes (:class:`MailTemplate`).
 """
-import email.policy
 import secrets
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from datetime import datetime, timezone
@@ -16,7 +16,9 @@ from email.utils import format_datetime, formataddr, parseaddr
 from flask_mail import Message
 from markupsafe import escape
 
-SMTP_POLICY = email.policy.SMTP.clone(max_line_length=998)
+from . import errors
+from .addresses import SMTP_POLICY, require_recipient, require_sender
+
 # 8bit bodies keep placeholders intact; longer lines need quoted-printable.
 _MAX_8BIT_LINE = 900
 
@@ -69,8 +71,29 @@ def _set_text_header(out, name, value):
         out[name] = _one_line(decoded).replace("=?", "= ?")
 
 
+def check_addresses(msg):
+    """Raise a named error for an address the envelope or a header would garble."""
+    require_sender(envelope_sender(msg))
+    if msg.reply_to:
+        require_sender(msg.reply_to, role="Reply-To")
+    for address in msg.recipients:
+        require_recipient(address)
+
+
 def to_bytes(msg):
-    """Serialise with CRLF line ends, unfolded headers and readable bodies."""
+    """Serialise with CRLF line ends, unfolded headers and readable bodies.
+
+    Raises :class:`~.errors.UnsendableError` (never a bare library exception) for what
+    cannot be serialised.
+    """
+    check_addresses(msg)
+    try:
+        return _serialise(msg)
+    except (MessageError, ValueError, UnicodeError) as exc:
+        raise errors.UnsendableError(f"the message cannot be encoded ({exc})") from None
+
+
+def _serialise(msg):
     out = EmailMessage(policy=SMTP_POLICY)
     _set_text_header(out, "Subject", msg.subject)
     out["From"] = _sender_header(msg.sender)

@@ -21,6 +21,9 @@ DIAGNOSES = {
     "disconnected": "Server closed the connection",
     "temporary": "Temporary failure, will retry",
     "provider": "Provider API error",
+    "unsendable": "Message cannot be encoded",
+    "unsendable_setting": "A setting cannot be put in a mail",
+    "unexpected": "Unexpected error while sending",
 }
 
 
@@ -54,6 +57,12 @@ HINTS = {
     "temporary": "The server asked us to try later (greylisting, a rate limit, or a busy server). "
                  "Real mail is retried automatically; send another test in a few minutes.",
     "provider": "Read the provider's reply below: it names what it refused.",
+    "unsendable": "The address or a header holds characters a mail cannot carry; the detail "
+                  "names it. Correct the address (or remove the subscriber).",
+    "unsendable_setting": "Correct the value the detail names in Email settings (or in the "
+                          "environment variable that sets it) and save.",
+    "unexpected": "Nothing was sent for this mail. The worker's log holds the traceback; "
+                  "other mail carries on.",
 }
 
 
@@ -120,3 +129,12 @@ MessageRejectedError = _error("MessageRejectedError", "message_rejected")
 DisconnectedError = _error("DisconnectedError", "disconnected", retryable=True)
 TemporaryError = _error("TemporaryError", "temporary", retryable=True)
 ProviderError = _error("ProviderError", "provider")
+UnsendableError = _error("UnsendableError", "unsendable")
+UnsendableSettingError = _error("UnsendableSettingError", "unsendable_setting",
+                                provider_wide=True)
+UnexpectedError = _error("UnexpectedError", "unexpected")
+
+
+def unexpected(exc):
+    """An exception nobody translated, as a final failure of the one mail it struck."""
+    return UnexpectedError(f"{type(exc).__name__}: {exc}"[:1000])

@@ -6,8 +6,9 @@ import requests
 from flask import current_app
 
 from . import errors
+from .addresses import credential_problem, require_recipient, require_sender
 from .base import Transport
-from .compose import display_sender
+from .compose import display_sender, envelope_sender
 
 SENDGRID_DEFAULT_URL = "https://api.sendgrid.com"
 
@@ -22,6 +23,9 @@ class SendGridTransport(Transport):
         self.session = None
 
     def open(self):
+        problem = credential_problem(self.api_key, "SendGrid API key")
+        if problem:  # requests would raise UnicodeEncodeError writing the header
+            raise errors.UnsendableSettingError(problem)
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {self.api_key}"
 
@@ -33,6 +37,8 @@ class SendGridTransport(Transport):
     def send(self, message, raw=None):
         if self.session is None:
             self.open()
+        require_sender(envelope_sender(message))
+        require_recipient(message.recipients[0])
         base = current_app.config.get("SENDGRID_API_URL") or SENDGRID_DEFAULT_URL
         url = base.rstrip("/") + "/v3/mail/send"
         try:

@@ -8,6 +8,7 @@ import socket
 import ssl
 
 from . import errors
+from .addresses import credential_problem, require_recipient, require_sender
 from .base import Transport
 from .compose import envelope_sender, to_bytes
 
@@ -55,6 +56,7 @@ class SmtpTransport(Transport):
 
     def open(self):
         where = f"{self.host}:{self.port}"
+        self._check_credentials()
         try:
             if self.security == "ssl":
                 self.smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
@@ -79,6 +81,13 @@ class SmtpTransport(Transport):
         except OSError as exc:  # socket, ssl and smtplib errors all derive from it
             self._abort()
             raise self._open_error(exc, where) from None
+
+    def _check_credentials(self):
+        """smtplib would raise UnicodeEncodeError halfway through AUTH: say why first."""
+        for value, label in ((self.username, "SMTP username"), (self.password, "SMTP password")):
+            problem = credential_problem(value, label)
+            if problem:
+                raise errors.UnsendableSettingError(problem)
 
     def _open_error(self, exc, where):
         """Name what went wrong while connecting, securing or logging in."""
@@ -145,10 +154,17 @@ class SmtpTransport(Transport):
         if self.smtp is None:
             self.open()
         raw = raw if raw is not None else to_bytes(message)
+        sender, recipient = envelope_sender(message), message.recipients[0]
+        require_sender(sender)
+        require_recipient(recipient)
         try:
-            return self._transaction(envelope_sender(message), message.recipients[0], raw)
+            return self._transaction(sender, recipient, raw)
         except OSError as exc:  # socket and smtplib errors all derive from it
             raise self._send_error(exc) from None
+        except (UnicodeError, ValueError) as exc:
+            # smtplib refuses to encode a command (non-ASCII, a line break) before sending it.
+            self._reset()
+            raise errors.UnsendableError(f"the envelope cannot be sent ({exc})") from None
 
     def _transaction(self, sender, recipient, raw):
         code, reply = self.smtp.mail(sender)

@@ -9,6 +9,7 @@ from .. import crypto
 from ..extensions import db
 from ..models import CapturedMail
 from . import errors
+from .addresses import require_recipient, require_sender
 from .base import Transport
 from .compose import envelope_sender, sender_domain, to_bytes
 from .sendgrid import SendGridTransport
@@ -55,6 +56,8 @@ class CaptureTransport(Transport):
 
     def send(self, message, raw=None):
         raw = raw if raw is not None else to_bytes(message)
+        require_sender(envelope_sender(message))
+        require_recipient(message.recipients[0])
         row = CapturedMail(sender=envelope_sender(message), recipient=message.recipients[0],
                            subject=message.subject[:998], raw=raw)
         db.session.add(row)
