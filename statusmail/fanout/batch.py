@@ -7,11 +7,18 @@ lease. Server answers decide each delivery's fate: accepted → ``sent`` at once
 retried later; 5xx for the recipient → ``failed`` and a bounce; the server unreachable →
 the whole batch retried later; a provider-wide failure (authentication, TLS, sender
 refused) → the notification paused until the operator fixes the settings.
+
+Any other exception while building or sending one message fails that delivery, with the
+error, and the batch carries on: one poisoned address must not hold up everyone after
+it. What still escapes (the database, the job's time limit) ends the job; the attempt
+of the delivery in flight stays counted (see :meth:`BatchRun.release_unfinished`), so a
+delivery that crashes every job ends ``failed`` after ``MAX_ATTEMPTS``.
 """
 import logging
 import time
 
 from flask import current_app
+from rq.timeouts import BaseTimeoutException
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,6 +35,8 @@ from .rate import SendRate, next_utc_day
 from .recorder import SentRecorder
 
 log = logging.getLogger(__name__)
+# Not one message's fault: they end the job (the database, or the job's time limit).
+NOT_THE_MESSAGE = (SQLAlchemyError, BaseTimeoutException)
 
 
 class BatchRun:
@@ -39,6 +48,9 @@ class BatchRun:
         self.settings = settings
         self.lease = lease
         self.unfinished = {}
+        # Whom an exception escaping now would be about: everyone while the notice is
+        # rendered and the connection opened, then the one recipient being sent to.
+        self.suspects = []
         self.sent = 0
         self.outcome = "sent all"
         self.check_every = current_app.config.get("FANOUT_CHECK_SECONDS", 0.25)
@@ -53,11 +65,20 @@ class BatchRun:
         ledger.finish_held(gone, "skipped", "The subscriber no longer receives notices.")
         if not self.unfinished:
             return
-        notice = render_notice(self.notification, self.settings)
         try:
+            self._send_held()
+        except BaseException as exc:
+            self.release_unfinished(exc)
+            raise
+
+    def _send_held(self):
+        self.suspects = list(self.unfinished.values())
+        try:
+            notice = render_notice(self.notification, self.settings)
             with open_transport(self.settings) as transport, \
                     SentRecorder(own_connection=transport.name != "capture") as recorder:
                 whole_message = transport.name == "sendgrid"
+                self.suspects = []
                 for recipient in list(self.unfinished.values()):
                     if recipient.delivery_id not in self.unfinished:
                         continue  # our lease on it lapsed and another worker has it
@@ -67,26 +88,45 @@ class BatchRun:
                                           whole_message):
                         return
         except errors.MailError as exc:
-            # Opening the connection failed before any message went out.
+            # Rendering the notice or opening the connection failed: no message went out.
             self._stop_for(exc)
 
     def _send_one(self, transport, recorder, notice, recipient, whole_message):
-        values = notice.values_for(notification_id=self.notification_id,
-                                   delivery_id=recipient.delivery_id,
-                                   subscriber_id=recipient.subscriber_id, email=recipient.email)
-        message, raw = notice.personalize(values, whole_message=whole_message)
+        self.suspects = [recipient]
         try:
+            values = notice.values_for(notification_id=self.notification_id,
+                                       delivery_id=recipient.delivery_id,
+                                       subscriber_id=recipient.subscriber_id,
+                                       email=recipient.email)
+            message, raw = notice.personalize(values, whole_message=whole_message)
             try:
                 code, reply = transport.send(message, raw)
             except errors.DisconnectedError:
                 # An idle or recycled connection: the message was not accepted; try once more.
                 code, reply = transport.send(message, raw)
         except errors.MailError as exc:
+            self.suspects = []
             return self._handle_refusal(exc, recipient)
+        except NOT_THE_MESSAGE:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever it is, it is this message's alone
+            self.suspects = []
+            return self._fail_unexpected(exc, recipient, transport)
         recorder.record(recipient.delivery_id, code, reply, message.msgId,
                         first_for_notification=None if self.sent else self.notification_id)
+        self.suspects = []
         self.sent += 1
         self._drop([recipient.delivery_id])
+        return True
+
+    def _fail_unexpected(self, exc, recipient, transport):
+        """Fail this one delivery with the error; start the next on a fresh connection."""
+        log.exception("Notification #%s: delivery #%s failed unexpectedly",
+                      self.notification_id, recipient.delivery_id)
+        db.session.rollback()  # what the capture transport had added for it
+        transport.close()  # the connection may be mid-transaction; the next send reopens
+        self._drop([recipient.delivery_id])
+        ledger.fail(recipient, errors.unexpected(exc))
         return True
 
     def _handle_refusal(self, exc, recipient):
@@ -161,14 +201,24 @@ class BatchRun:
         for delivery_id in delivery_ids:
             self.unfinished.pop(delivery_id, None)
 
-    def release_unfinished(self):
-        """After an unexpected error: hand back what we hold (else the lease expires)."""
+    def release_unfinished(self, error=None):
+        """After an unexpected error: hand back what we hold (else the lease expires).
+
+        What ``error`` may be about keeps the attempt its claim counted and retries after
+        a backoff, ``failed`` after ``MAX_ATTEMPTS``: the delivery in flight, or all of
+        them when rendering the notice or connecting failed. Only deliveries that were
+        not tried go back uncounted. So a crash that repeats cannot loop for ever.
+        """
         if not self.unfinished:
             return
-        held, self.unfinished = list(self.unfinished), {}
+        held, self.unfinished = list(self.unfinished.values()), {}
+        suspect_ids = {r.delivery_id for r in self.suspects} if error is not None else set()
         try:
             db.session.rollback()
-            ledger.release(held)
+            if suspect_ids:
+                ledger.retry_later([r for r in held if r.delivery_id in suspect_ids],
+                                   errors.unexpected(error))
+            ledger.release([r.delivery_id for r in held if r.delivery_id not in suspect_ids])
         except SQLAlchemyError:
             log.exception("Could not release %d deliveries of notification #%s; the sweeper "
                           "will once their lease expires.", len(held), self.notification_id)
