@@ -1,7 +1,16 @@
-"""Sending one-off mail (confirmation, password reset, test send)."""
+"""Sending one-off mail (confirmation, password reset, test send).
+
+Whatever goes wrong rendering or sending a mail ends as a recorded outcome, with the
+error, never as a job that fails and is queued again: a temporary failure retries after
+a backoff, anything else fails the mail. Attempts are counted when a job claims the
+mail, before sending, and a mail whose worker died ``MAX_ATTEMPTS`` times is failed
+instead of claimed again, so not even a crash that kills the worker can loop for ever.
+"""
 import logging
 
+from rq.timeouts import BaseTimeoutException
 from sqlalchemy import and_, or_, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..mail import errors
@@ -13,11 +22,20 @@ from ..services.transactional import render_outbound
 from . import job
 
 log = logging.getLogger(__name__)
+# Not this mail's fault: they end the job, and the sweeper hands the mail on after its lease.
+NOT_THE_MESSAGE = (SQLAlchemyError, BaseTimeoutException)
+GAVE_UP = "The worker sending this mail stopped before finishing too many times (see its log)."
 
 
 def _claim(outbound_id):
     """Take the row if it is due and nobody alive holds it; False means nothing to do."""
     now = utcnow()
+    db.session.execute(
+        update(OutboundMail)
+        .where(OutboundMail.id == outbound_id, OutboundMail.state == "sending",
+               OutboundMail.lease_expires_at < now, OutboundMail.attempts >= MAX_ATTEMPTS)
+        .values(state="failed", lease_expires_at=None, finished_at=now, diagnosis="unexpected",
+                result_code=None, result_message=GAVE_UP))
     result = db.session.execute(
         update(OutboundMail)
         .where(OutboundMail.id == outbound_id)
@@ -41,19 +59,27 @@ def send_outbound(outbound_id):
     settings = SiteSettings.get()
     try:
         message = render_outbound(row)
+        if message is not None:
+            with open_transport(settings) as transport:
+                code, reply = transport.send(message)
+    except errors.MailError as exc:
+        _record_failure(row, exc)
+    except NOT_THE_MESSAGE:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug or a bad stored value: this mail's alone
+        log.exception("Outbound #%s failed unexpectedly", outbound_id)
+        db.session.rollback()
+        _record_failure(row, errors.unexpected(exc))
+    else:
         if message is None:
             row.state, row.diagnosis = "cancelled", None
             row.result_message = "No longer needed (already confirmed, removed or gone)."
         else:
-            with open_transport(settings) as transport:
-                code, reply = transport.send(message)
             row.state, row.result_code, row.result_message = "sent", code, reply
             row.message_id = message.msgId
             row.diagnosis = None
             if settings.provider_failure:
                 clear_provider_failure()
-    except errors.MailError as exc:
-        _record_failure(row, exc)
     row.finished_at = utcnow()
     row.lease_expires_at = None
     db.session.commit()
