@@ -11,6 +11,7 @@ from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, Radi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, StopValidation, ValidationError
 
+from ..mail.addresses import credential_problem
 from ..services.timezones import is_valid_zone
 from ..services.validation import InvalidEmail, normalize_email
 
@@ -70,6 +71,16 @@ def email_address(form, field):
             field.data = normalize_email(field.data)
         except InvalidEmail as exc:
             raise ValidationError(str(exc)) from None
+
+
+def sendable_credential(label):
+    """Refuse what the SMTP login (or SendGrid's header) cannot carry: it would fail
+    every send, so say so now."""
+    def check(form, field):
+        problem = credential_problem(field.data, label)
+        if problem:
+            raise ValidationError(problem)
+    return check
 
 
 def host_name(form, field):
@@ -134,16 +145,18 @@ class EmailSettingsForm(FlaskForm):
     smtp_port = WholeNumberField("Port", validators=[
         required("Enter a port."), NumberRange(1, 65535, "Enter a port from 1 to 65535.")])
     smtp_security = RadioField("Security", choices=SECURITY_CHOICES, default="starttls")
-    smtp_username = StringField("Username", filters=[strip],
-                                validators=[Length(max=255), single_line])
-    smtp_password = PasswordField("Password", validators=[Length(max=1000)])
+    smtp_username = StringField("Username", filters=[strip], validators=[
+        Length(max=255), single_line, sendable_credential("username")])
+    smtp_password = PasswordField("Password", validators=[
+        Length(max=1000), sendable_credential("password")])
     remove_smtp_password = BooleanField("Remove the stored password")
     smtp_timeout = WholeNumberField("Timeout (seconds)", validators=[
         required("Enter a timeout."), NumberRange(1, 120, "Use 1 to 120 seconds.")])
     smtp_tls_unverified_host = StringField(
         "Self-signed certificate host", filters=[strip], validators=[Length(max=255), host_name])
 
-    sendgrid_api_key = PasswordField("API key", filters=[strip], validators=[Length(max=1000)])
+    sendgrid_api_key = PasswordField("API key", filters=[strip], validators=[
+        Length(max=1000), sendable_credential("API key")])
     remove_sendgrid_api_key = BooleanField("Remove the stored API key")
 
     from_address = EmailField("From address", filters=[strip], validators=[email_address])

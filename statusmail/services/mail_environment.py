@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import crypto
 from ..extensions import db
+from ..mail.addresses import credential_problem
 from ..models import SiteSettings
 from .email_settings import SECURITY_LABELS
 from .provider_health import clear_provider_failure
@@ -54,7 +55,8 @@ def parse_mail_environment(environ):
     if values[SMTP_URL]:
         fields = _smtp_fields(values[SMTP_URL])
     else:
-        fields = {"provider": "sendgrid", "sendgrid_api_key": values[SENDGRID_KEY]}
+        fields = {"provider": "sendgrid",
+                  "sendgrid_api_key": _credential(SENDGRID_KEY, values[SENDGRID_KEY], "API key")}
     if not values[MAIL_FROM]:
         raise MailEnvironmentError(
             f"{MAIL_FROM} is needed with {SMTP_URL if values[SMTP_URL] else SENDGRID_KEY}: "
@@ -93,8 +95,18 @@ def _smtp_fields(url):
         raise MailEnvironmentError(f"{SMTP_URL}: timeout must be 1 to 120 seconds.")
     return {"provider": "smtp", "smtp_host": parts.hostname, "smtp_port": port,
             "smtp_security": security, "smtp_timeout": int(timeout),
-            "smtp_username": unquote(parts.username) if parts.username else None,
-            "smtp_password": unquote(parts.password) if parts.password else None}
+            "smtp_username": (_credential(SMTP_URL, unquote(parts.username), "username")
+                              if parts.username else None),
+            "smtp_password": (_credential(SMTP_URL, unquote(parts.password), "password")
+                              if parts.password else None)}
+
+
+def _credential(variable, value, label):
+    """The problem is named, never the value (it may be the secret)."""
+    problem = credential_problem(value, label)
+    if problem:
+        raise MailEnvironmentError(f"{variable}: {problem}")
+    return value
 
 
 def _address(variable, raw):
