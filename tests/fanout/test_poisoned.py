@@ -166,3 +166,22 @@ def test_an_smtp_username_smtplib_cannot_send_pauses_the_notice_with_a_banner(
         assert any("Sending is paused" in text for _, text in banners())
         # Released untouched: the failure was the settings', not the deliveries'.
         assert {(row.state, row.attempts) for row in Delivery.query} == {("queued", 0)}
+
+
+@pytest.mark.parametrize("field", ["from_address", "reply_to"])
+def test_a_stored_sender_mail_cannot_carry_pauses_the_notice_with_a_banner(
+        app, smtp, run_jobs, field):
+    with app.app_context():  # as stored before the settings form refused it
+        setattr(SiteSettings.get(), field, POISONED)
+        db.session.commit()
+    enable_notifications(app)
+    add_subscribers(app, 2)
+    notification = publish_incident(app)
+    run_jobs()
+
+    assert smtp.messages == []
+    assert notification_state(app, notification) == "paused"
+    with app.app_context():
+        failure = db.session.get(SiteSettings, 1).provider_failure
+        assert failure.startswith("A setting cannot be put in a mail") and POISONED in failure
+        assert {(row.state, row.attempts) for row in Delivery.query} == {("queued", 0)}
