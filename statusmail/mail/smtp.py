@@ -56,7 +56,8 @@ class SmtpTransport(Transport):
 
     def open(self):
         where = f"{self.host}:{self.port}"
-        self._check_credentials()
+        if self.username:
+            self._check_credentials()
         try:
             if self.security == "ssl":
                 self.smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
