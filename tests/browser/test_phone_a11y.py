@@ -86,6 +86,11 @@ def test_status_page_widget_is_not_cut_off_on_a_phone(seeded_site, new_page, scr
     frame = page.frame_locator("iframe.subscribe-widget")
     frame.get_by_role("button", name="Subscribe").wait_for()
     _assert_fits(page, scripts)
+    if scripts:  # only the widget's own frame may size it, not any page that posts
+        height = page.evaluate(_WIDGET_FIT)["frame"]
+        page.evaluate("window.postMessage({type: 'statusmail:widget-height', height: 1500}, '*')")
+        page.evaluate("() => new Promise(done => setTimeout(done, 0))")  # after the message
+        assert page.evaluate(_WIDGET_FIT)["frame"] == height
     # The answer is longer than the form: the frame follows it, or had room for it.
     frame.get_by_label("Email address").fill("phone@example.org")
     frame.get_by_role("button", name="Subscribe").click()
@@ -100,3 +105,26 @@ def _assert_fits(page, scripts):
     fit = page.evaluate(_WIDGET_FIT)
     assert fit["content"] <= fit["frame"], fit
     assert fit["contentWidth"] <= fit["frameWidth"], fit
+
+
+def test_admin_navigation_folds_into_a_menu_on_a_phone(seeded_site, new_page):
+    """Ten links wrapped into five rows on a phone. Now they wait behind one button that
+    opens without any script; on a wide screen they stay a row and the button is gone."""
+    app, _ = seeded_site
+    page = new_page(viewport=PHONE, is_mobile=True)
+    _log_in(page, app.base_url)
+    no_script = new_page(viewport=PHONE, is_mobile=True, java_script_enabled=False,
+                         storage_state=page.context.storage_state())
+    no_script.goto(app.base_url + "/admin/subscribers")
+    header = no_script.locator("header.admin-header")
+    assert header.bounding_box()["height"] <= 60
+    components = no_script.get_by_role("link", name="Components", exact=True)
+    assert not components.is_visible()
+    no_script.get_by_text("Menu", exact=True).click()
+    assert components.is_visible()
+    components.click()
+    no_script.wait_for_url(app.base_url + "/admin/components")
+
+    no_script.set_viewport_size({"width": 1280, "height": 800})
+    assert not no_script.get_by_text("Menu", exact=True).is_visible()
+    assert no_script.locator("nav.nav-wide").get_by_role("link", name="Components").is_visible()
