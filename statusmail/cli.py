@@ -13,6 +13,8 @@ from .extensions import db
 from .models import AdminUser
 from .queues import get_queue, redis_connection
 from .services.mail_environment import apply_mail_environment
+from .services.security.accounts import set_admin_password
+from .services.security.events import record_security_event
 
 log = logging.getLogger(__name__)
 WORKER_TTL = 45
@@ -41,8 +43,10 @@ def create_admin(email, password, generate):
     if created:
         user = AdminUser(email=email)
         db.session.add(user)
-    user.set_password(password)
-    db.session.commit()
+    # Ends the admin's sessions and clears the sign-in counters of the account: whoever
+    # runs this is its owner, locked out or not.
+    set_admin_password(user, password)
+    record_security_event("password_set_by_cli", actor=user, created=created)
     click.echo(f"{'Created' if created else 'Updated'} admin {email}.")
     if generate:
         click.echo(f"Password: {password}")

@@ -6,6 +6,7 @@ web, worker and scheduler agree on them; production refuses to start without the
 import json
 import os
 import secrets
+from datetime import timedelta
 
 from cryptography.fernet import Fernet
 
@@ -48,6 +49,13 @@ def _int_env(name, default):
         raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
 
 
+def _bounded_int_env(name, default, most):
+    value = _int_env(name, default)
+    if not 1 <= value <= most:
+        raise ConfigError(f"{name} must be between 1 and {most}, not {value}.")
+    return value
+
+
 def _mail_environment():
     """Delivery settings fixed by the environment (see services.mail_environment)."""
     from .services.mail_environment import MailEnvironmentError, parse_mail_environment
@@ -85,9 +93,14 @@ def load_config(instance_path):
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
-        "REMEMBER_COOKIE_SECURE": production,
+        # Admin sessions end on the server after this long idle / since sign-in
+        # (services/security/sessions.py); the signed cookie itself expires with the latter.
+        "SESSION_IDLE_MINUTES": _bounded_int_env("STATUSMAIL_SESSION_IDLE_MINUTES", 30,
+                                                 most=7 * 24 * 60),
+        "SESSION_MAX_HOURS": _bounded_int_env("STATUSMAIL_SESSION_MAX_HOURS", 12, most=31 * 24),
         "WTF_CSRF_TIME_LIMIT": None,
     }
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["SESSION_MAX_HOURS"])
     if os.environ.get("SERVER_NAME"):
         config["SERVER_NAME"] = os.environ["SERVER_NAME"]
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):

@@ -1,5 +1,5 @@
 """The admin site. One gate in front of every route: nothing here is public by accident."""
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 bp = Blueprint("admin", __name__)
@@ -17,6 +17,7 @@ NAV = [
     ("admin.notifications", "Delivery log"),
     ("admin.captured_mail", "Captured mail"),
     ("admin.api_tokens", "API tokens"),
+    ("admin.security_log", "Security log"),
     ("rq_dashboard.queues_overview", "Queues"),
 ]
 
@@ -26,6 +27,10 @@ def require_login():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
+        from .auth import session_ended_message
+        ended = session_ended_message(current_app.config)
+        if ended:
+            flash(ended, "info")
         return redirect(url_for("admin.login", next=request.full_path))
     return None
 
@@ -48,3 +53,4 @@ from . import (  # noqa: E402,F401
     api_tokens, auth, captured, components, email_settings, incidents, maintenances,
     notifications, overview, subscribers,
 )
+from . import account, password_reset, security_log  # noqa: E402,F401

@@ -1,46 +1,69 @@
-"""Log in, log out, and reset a forgotten password by a signed, single-use link."""
+"""Log in and log out. The session lives on the server (services/security/sessions.py);
+failed attempts are throttled per client and account (services/security/throttle.py)."""
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
 
-from ..extensions import db, limiter, login_manager
-from ..models import AdminUser, utcnow
-from ..services.outbox import queue_outbound
-from ..tokens import TokenExpired, TokenInvalid, read_token
+from ..extensions import db, login_manager
+from ..models import utcnow
+from ..services.security import sessions, throttle
+from ..services.security.accounts import authenticate, normalise_email
 from . import bp
+from .auth_forms import LoginForm
+from .security_notes import client_ip, note, tried_address
 
 login_manager.login_view = "admin.login"
 login_manager.login_message = "Log in to see that page."
 login_manager.session_protection = "strong"
 
+SESSION_ENDED = {
+    "idle": "Your session ended after {idle} minutes without activity. Log in again.",
+    "expired": "Your session ended {hours} hours after you logged in. Log in again.",
+    "password changed": "Your password was changed, which ended this session. Log in again.",
+}
+
 
 @login_manager.user_loader
-def load_user(session_token):
-    return AdminUser.query.filter_by(session_token=session_token).one_or_none()
+def load_user(session_key):
+    user, why = sessions.resume_session(session_key)
+    if why:
+        g.session_ended = why
+    return user
 
 
-class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
+def session_ended_message(config):
+    why = g.get("session_ended")
+    if why is None:
+        return None
+    return SESSION_ENDED[why].format(idle=config["SESSION_IDLE_MINUTES"],
+                                     hours=config["SESSION_MAX_HOURS"])
 
 
-class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired()])
+def begin_session(user):
+    """A fresh session for this browser: everything the old cookie held goes (including
+    the CSRF token, so a token seen before login is worthless after it) and a new
+    server-side session key is issued."""
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches the token of this request here
+    user.session_key = sessions.start_session(user, client_ip())
+    login_user(user)
 
 
-class ResetPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[
-        DataRequired(), Length(min=10, message="Use at least 10 characters.")])
-    confirm = PasswordField("Repeat it", validators=[
-        DataRequired(), EqualTo("password", message="The two passwords differ.")])
+def throttled_page(throttled, action):
+    """429 in the admin layout, saying how long to wait, with the same words every time."""
+    response = render_template("admin/throttled.html", action=action, scope=throttled.scope,
+                               wait=human_duration(throttled.retry_after))
+    return response, 429, {"Retry-After": str(throttled.retry_after)}
 
 
-def _email_key():
-    return "addr:" + (request.form.get("email") or "").strip().lower()
+def human_duration(seconds):
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    if minutes < 90:
+        return f"{minutes} minutes"
+    return f"{-(-minutes // 60)} hours"
 
 
 def _safe_next(target):
@@ -52,64 +75,35 @@ def _safe_next(target):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10/minute;50/hour", methods=["POST"])
-@limiter.limit("10/hour", methods=["POST"], key_func=_email_key)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = AdminUser.query.filter_by(email=form.email.data.strip().lower()).one_or_none()
-        if user is not None and user.check_password(form.password.data):
+        email = normalise_email(form.email.data)
+        throttled = throttle.admit_signin(client_ip(), email)
+        if throttled:
+            if throttled.first:
+                note("login_throttled", actor_email=tried_address(email), scope=throttled.scope,
+                     retry_after=throttled.retry_after)
+            return throttled_page(throttled, "sign-in")
+        user = authenticate(email, form.password.data)
+        if user is None:
+            note("login_failed", actor_email=tried_address(email))
+            flash("That email and password do not match an admin account.", "error")
+        else:
+            throttle.signin_succeeded(client_ip(), email)
             user.last_login_at = utcnow()
             db.session.commit()
-            login_user(user)
+            begin_session(user)
+            note("login_succeeded", actor=user)
             return redirect(_safe_next(request.args.get("next")))
-        flash("That email and password do not match an admin account.", "error")
     return render_template("admin/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    note("logout")
+    sessions.end_session(current_user.session_key)
     logout_user()
+    session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("admin.login"))
-
-
-@bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit("5/minute;20/hour", methods=["POST"])
-@limiter.limit("3/hour", methods=["POST"], key_func=_email_key)
-def forgot_password():
-    form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        user = AdminUser.query.filter_by(email=form.email.data.strip().lower()).one_or_none()
-        if user is not None:
-            queue_outbound("password_reset", user.email, admin_user_id=user.id)
-        # The same answer either way: the form must not reveal who has an account.
-        flash("If that address belongs to an admin, a reset link is on its way. "
-              "It works once, for one hour.", "info")
-        return redirect(url_for("admin.login"))
-    return render_template("admin/forgot_password.html", form=form)
-
-
-@bp.route("/reset-password/<token>", methods=["GET", "POST"])
-@limiter.limit("10/minute", methods=["POST"])
-def reset_password(token):
-    try:
-        payload = read_token("password-reset", token)
-    except TokenExpired:
-        return _bad_reset_link("This reset link has expired (links work for one hour).")
-    except TokenInvalid:
-        return _bad_reset_link("This reset link is not valid. Copy the whole link from the mail.")
-    user = db.session.get(AdminUser, payload.get("uid"))
-    if user is None or user.password_fingerprint() != payload.get("pw"):
-        return _bad_reset_link("This reset link has already been used.")
-    form = ResetPasswordForm()
-    if form.validate_on_submit():
-        user.set_password(form.password.data)
-        db.session.commit()
-        flash("Your password is changed. Log in with the new one.", "info")
-        return redirect(url_for("admin.login"))
-    return render_template("admin/reset_password.html", form=form)
-
-
-def _bad_reset_link(message):
-    return render_template("admin/reset_password_invalid.html", message=message), 400

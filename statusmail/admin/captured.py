@@ -6,6 +6,7 @@ from ..extensions import db
 from ..models import CapturedMail
 from ..services.captured_mail import captured_page, delete_all_captured, read_captured
 from . import bp
+from .security_notes import note
 
 
 class DeleteAllCapturedForm(FlaskForm):
@@ -37,5 +38,6 @@ def captured_download(captured_id):
 def captured_delete_all():
     if DeleteAllCapturedForm().validate_on_submit():
         deleted = delete_all_captured()
+        note("captured_mail_deleted", count=deleted)
         flash(f"Deleted {deleted} captured mail{'s' if deleted != 1 else ''}.", "info")
     return redirect(url_for("admin.captured_mail"))

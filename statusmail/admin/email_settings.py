@@ -10,6 +10,7 @@ from ..services.mail_environment import VARIABLES, describe_mail_environment
 from ..services.test_send import (find_test_send, queue_test_send, recent_test_sends,
                                   report_test_send)
 from . import bp
+from .security_notes import note
 from .email_settings_forms import EmailSettingsForm, TestSendForm
 
 # Names in the tz database that are not places an operator would choose.
@@ -28,6 +29,7 @@ def email_settings():
     if form.validate_on_submit():
         for warning in save_email_settings(form.data):
             flash(warning, "warning")
+        note("email_settings_saved", provider=form.data.get("provider"))
         flash("Email settings saved. Send a test mail to check them.", "success")
         return redirect(url_for("admin.email_settings"))
     if form.is_submitted():

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import SiteSettings, Subscriber
 from ..queues import worker_heartbeats
 from . import bp
+from .security_notes import note
 
 
 class NotificationsSwitchForm(FlaskForm):
@@ -34,6 +35,7 @@ def toggle_notifications():
         settings = SiteSettings.get()
         settings.notifications_enabled = form.enabled.data == "on"
         db.session.commit()
+        note("notifications_switched", enabled=settings.notifications_enabled)
         flash("Email notifications are on: subscribers get notices for new events."
               if settings.notifications_enabled else
               "Email notifications are off: no notices go to subscribers until you turn them on.",

@@ -12,6 +12,7 @@ from ..services.subscriber_csv_reader import ImportFileError
 from ..services.subscriber_import import import_subscribers
 from ..services.timezones import format_local
 from . import bp
+from .security_notes import note
 from .subscriber_forms import (
     ActionForm, ImportForm, RemoveSubscriberForm, SubscriberFilterForm,
 )
@@ -98,6 +99,7 @@ def subscriber_remove(subscriber_id):
         except admin_service.SubscriberActionRefused as exc:
             flash(str(exc), "error")
         else:
+            note("subscriber_removed", subscriber_id=subscriber_id)
             flash(f"{email} is removed, with their delivery history.", "success")
         return redirect(_back(form.next.data))
     return render_template("admin/subscribers_remove.html", subscriber=subscriber, form=form,

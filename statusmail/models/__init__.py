@@ -7,7 +7,7 @@ def utcnow():
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-from .users import AdminUser  # noqa: E402
+from .users import AdminSession, AdminUser  # noqa: E402
 from .settings import SiteSettings  # noqa: E402
 from .status import (  # noqa: E402
     Component, Incident, IncidentComponent, IncidentUpdate, Maintenance, maintenance_components,
@@ -16,9 +16,11 @@ from .subscribers import Subscriber, subscriber_components  # noqa: E402
 from .notifications import Delivery, Notification  # noqa: E402
 from .outbound import CapturedMail, OutboundMail  # noqa: E402
 from .api_tokens import ApiToken  # noqa: E402
+from .security import SecurityEvent  # noqa: E402
 
 __all__ = [
     "utcnow", "AdminUser", "SiteSettings", "Component", "Incident", "IncidentComponent",
     "IncidentUpdate", "Maintenance", "maintenance_components", "Subscriber",
     "subscriber_components", "Notification", "Delivery", "OutboundMail", "CapturedMail", "ApiToken",
+    "AdminSession", "SecurityEvent",
 ]

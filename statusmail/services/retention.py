@@ -1,5 +1,5 @@
 """Forget old mail: notifications with their deliveries, one-off mail and captured mail
-older than ``SiteSettings.delivery_retention_days``.
+older than ``SiteSettings.delivery_retention_days`` — and security events as old.
 
 Deletes go in small batches, each committed, so a large backlog never holds a long lock
 or a huge transaction. Work still in flight (a notice sending or paused, a one-off mail
@@ -11,7 +11,9 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from ..extensions import db
-from ..models import CapturedMail, Delivery, Notification, OutboundMail, SiteSettings, utcnow
+from ..models import (
+    CapturedMail, Delivery, Notification, OutboundMail, SecurityEvent, SiteSettings, utcnow,
+)
 from ..queues import redis_connection
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ def prune_expired_rows(now=None):
             OutboundMail, (OutboundMail.created_at < cutoff)
             & OutboundMail.state.in_(FINISHED_OUTBOUND_STATES)),
         "captured_mail": _delete_in_batches(CapturedMail, CapturedMail.created_at < cutoff),
+        "security_events": _delete_in_batches(SecurityEvent, SecurityEvent.created_at < cutoff),
     }
     while deleted["notifications"] < MAX_ROWS_PER_RUN:
         ids = db.session.scalars(

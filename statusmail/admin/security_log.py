@@ -1,0 +1,20 @@
+"""Security log: sign-ins, failures, throttling, resets and the admin actions that change
+settings or delete data, newest first."""
+from flask import render_template, request
+
+from ..services.security.events import events_page, label
+from . import bp
+
+PER_PAGE = 50
+# Ids are 32-bit; a larger ?before= is read as "from the newest" instead of overflowing.
+LARGEST_ID = 2**31 - 1
+
+
+@bp.route("/security-log")
+def security_log():
+    before = request.args.get("before", type=int)
+    if before is not None and not 0 < before <= LARGEST_ID:
+        before = None
+    rows, next_before = events_page(before, PER_PAGE)
+    return render_template("admin/security_log.html", rows=rows, next_before=next_before,
+                           first_page=before is None, label=label)
