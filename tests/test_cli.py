@@ -28,3 +28,22 @@ def test_create_admin_prompts_for_a_password(app):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert AdminUser.query.one().check_password("long enough pw")
+
+
+def test_create_admin_resets_a_locked_out_admin(app):
+    """The owner running create-admin gets in at once: sessions end, counters clear."""
+    from tests.support import web
+    admin = web.create_admin(app)
+    other_session = app.test_client()
+    web.login(other_session)
+    client = app.test_client()
+    for _ in range(5):
+        web.submit(client, "/admin/login", {"email": admin.email, "password": "wrong guess!"})
+    throttled = web.submit(client, "/admin/login", {"email": admin.email,
+                                                     "password": web.ADMIN_PASSWORD})
+    assert throttled.status_code == 429
+    result = app.test_cli_runner().invoke(args=["create-admin", admin.email,
+                                                "--password", "reset from the shell"])
+    assert result.exit_code == 0 and "Updated" in result.output
+    web.login(client, admin.email, "reset from the shell")
+    assert other_session.get("/admin/").status_code == 302

@@ -43,7 +43,9 @@ def session_ended_message(config):
 def begin_session(user):
     """A fresh session for this browser: everything the old cookie held goes (including
     the CSRF token, so a token seen before login is worthless after it) and a new
-    server-side session key is issued."""
+    server-side session key is issued. A session this browser already had ends too."""
+    if current_user.is_authenticated:
+        sessions.end_session(current_user.session_key)
     session.clear()
     g.pop("csrf_token", None)  # Flask-WTF caches the token of this request here
     user.session_key = sessions.start_session(user, client_ip())

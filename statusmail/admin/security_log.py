@@ -3,6 +3,7 @@ settings or delete data, newest first."""
 from flask import render_template, request
 
 from ..services.security.events import events_page, label
+from ..services.timezones import operator_zone
 from . import bp
 
 PER_PAGE = 50
@@ -17,4 +18,5 @@ def security_log():
         before = None
     rows, next_before = events_page(before, PER_PAGE)
     return render_template("admin/security_log.html", rows=rows, next_before=next_before,
-                           first_page=before is None, label=label)
+                           first_page=before is None, label=label,
+                           zone=operator_zone())

@@ -61,3 +61,65 @@ def test_old_sessions_end_when_the_password_changes(app, client, admin):
         user.set_password("changed elsewhere 123")
         db.session.commit()
     assert client.get("/admin/").status_code == 302
+
+
+STRANGER = "203.0.113.9"
+ADMIN_DESK = "198.51.100.4"
+
+
+def _request_reset(client, address, ip):
+    return web.submit(client, "/admin/forgot-password", {"email": address},
+                      environ_base={"REMOTE_ADDR": ip})
+
+
+def test_a_strangers_reset_requests_do_not_block_the_admins(app, client, admin, smtp, run_jobs):
+    stranger = [_request_reset(client, admin.email, STRANGER).status_code for _ in range(4)]
+    assert stranger == [302, 302, 302, 429]
+    assert _request_reset(app.test_client(), admin.email, ADMIN_DESK).status_code == 302
+    run_jobs()
+    assert len([m for m in smtp.messages if admin.email in m.rcpt_tos]) == 4
+
+
+def test_reset_mails_are_capped_per_account_and_the_page_does_not_say_so(app, admin, smtp,
+                                                                        run_jobs):
+    answers = set()
+    for n in range(8):
+        for address in (admin.email, "nobody@example.com"):
+            answer = _request_reset(app.test_client(), address, f"192.0.2.{n + 1}")
+            answers.add((answer.status_code, answer.headers["Location"]))
+    assert answers == {(302, "/admin/login")}
+    run_jobs()
+    assert len(smtp.messages) == 5  # RESET_MAILS_PER_ACCOUNT, all to the admin
+    # Each was a working link the admin still holds: a capped request blocks nobody.
+
+
+def test_a_completed_reset_clears_the_accounts_throttle(app, client, admin, smtp, run_jobs):
+    for _ in range(5):
+        web.submit(client, "/admin/login", {"email": admin.email, "password": "my old typo!"})
+    throttled = web.submit(client, "/admin/login", {"email": admin.email,
+                                                     "password": web.ADMIN_PASSWORD})
+    assert throttled.status_code == 429 and "Reset it" in throttled.text
+    web.submit(client, "/admin/forgot-password", {"email": admin.email})
+    run_jobs()
+    path = _reset_link(smtp, admin.email).split("statusmail.test", 1)[1]
+    page = client.get(path)
+    new_password = "after the lockout 77"
+    client.post(path, data={"csrf_token": web.csrf_token(page.text), "password": new_password,
+                            "confirm": new_password})
+    web.login(client, admin.email, new_password)
+
+
+def test_a_reset_ends_every_session_of_the_admin(app, admin, smtp, run_jobs):
+    logged_in = app.test_client()
+    web.login(logged_in)
+    resetting = app.test_client()
+    web.submit(resetting, "/admin/forgot-password", {"email": admin.email})
+    run_jobs()
+    path = _reset_link(smtp, admin.email).split("statusmail.test", 1)[1]
+    page = resetting.get(path)
+    resetting.post(path, data={"csrf_token": web.csrf_token(page.text),
+                               "password": "brand new secret 9", "confirm": "brand new secret 9"})
+    assert logged_in.get("/admin/").status_code == 302
+    with app.app_context():
+        from statusmail.models import AdminSession
+        assert AdminSession.query.count() == 0
