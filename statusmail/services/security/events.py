@@ -16,7 +16,6 @@ LABELS = {
     "login_failed": "Sign-in failed",
     "login_throttled": "Sign-in throttled",
     "logout": "Logged out",
-    "session_expired": "Session expired",
     "password_reset_requested": "Password reset requested",
     "password_reset_throttled": "Password reset throttled",
     "password_reset_completed": "Password reset completed",
