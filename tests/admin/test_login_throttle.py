@@ -1,11 +1,15 @@
 """Sign-in throttling slows a guesser down without handing anyone a lockout: only failures
 count, per (client, account) with growing delays and per client across accounts, and a
 client that has not been failing signs in whatever another client does."""
+import logging
+
 import pytest
+import redis
 
 from statusmail.models import SecurityEvent
 from statusmail.services.security import throttle
 from tests.support import web
+from tests.support.smtp import free_port
 
 ATTACKER = "203.0.113.7"
 ADMIN_DESK = "198.51.100.2"
@@ -111,3 +115,15 @@ def test_throttling_is_logged_once_per_wait(app, client, admin):
     with app.app_context():
         kinds = [event.kind for event in SecurityEvent.query.order_by(SecurityEvent.id)]
     assert kinds == ["login_failed"] * 5 + ["login_throttled"]
+
+
+def test_sign_in_still_works_while_redis_is_unreachable(app, monkeypatch, admin,
+                                                          caplog):
+    """The overview shows the Redis error; the admin must be able to get there."""
+    monkeypatch.setitem(app.extensions, "redis", redis.Redis(
+        host="127.0.0.1", port=free_port(), socket_connect_timeout=1))
+    client = app.test_client()
+    assert attempt(client, ADMIN_DESK, admin.email, WRONG).status_code == 200
+    assert attempt(client, ADMIN_DESK, admin.email, web.ADMIN_PASSWORD).status_code == 302
+    assert any("throttling is off while Redis is unreachable" in r.getMessage()
+               for r in caplog.records if r.levelno == logging.WARNING)

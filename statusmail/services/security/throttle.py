@@ -16,17 +16,25 @@ handing them a lockout.
 Counters live in Redis (shared by every web process) under keys made of a hash of the
 address and the client's network (an IPv6 client's /64, which one host controls whole).
 Numbers can be overridden through the app config (``SIGNIN_*``/``RESET_*``) in tests.
+
+While Redis is unreachable the throttle lets requests through and says so in the log:
+the admin must still be able to sign in and read the Redis error on the overview.
 """
+import functools
 import hashlib
 import ipaddress
+import logging
 import math
 import time
 from dataclasses import dataclass
 
+import redis
 from flask import current_app
 
 from ...queues import redis_connection
+from .throttle_scripts import ADMIT_RESET, ADMIT_SIGNIN, COUNT_IN_WINDOW
 
+log = logging.getLogger(__name__)
 PREFIX = "statusmail:throttle:"
 DEFAULTS = {
     "SIGNIN_FREE_FAILURES": 5,
@@ -42,68 +50,6 @@ DEFAULTS = {
 }
 HOUR = 3600
 
-# KEYS: pair hash, client counter, account set, pair noted flag, client noted flag.
-# ARGV: now ms, free failures, first delay ms, max delay ms, memory s, client cap, window s.
-# Returns {0, 0, 0} when admitted, else {scope (1 pair, 2 client), wait ms, first refusal}.
-_ADMIT_SIGNIN = """
-local now = tonumber(ARGV[1])
-local wait_until = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
-if now < wait_until then
-  local first = redis.call('SET', KEYS[4], '1', 'NX', 'PX', wait_until - now)
-  return {1, wait_until - now, first and 1 or 0}
-end
-local client = tonumber(redis.call('GET', KEYS[2]) or '0')
-if client >= tonumber(ARGV[6]) then
-  local ttl = redis.call('PTTL', KEYS[2])
-  if ttl < 0 then ttl = tonumber(ARGV[7]) * 1000 end
-  local first = redis.call('SET', KEYS[5], '1', 'NX', 'PX', ttl)
-  return {2, ttl, first and 1 or 0}
-end
-local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
-local free = tonumber(ARGV[2])
-local delay = 0
-if failures >= free then
-  delay = math.min(tonumber(ARGV[3]) * 2 ^ (failures - free), tonumber(ARGV[4]))
-end
-redis.call('HSET', KEYS[1], 'until', now + delay)
-local memory = tonumber(ARGV[5]) + math.ceil(delay / 1000)
-redis.call('EXPIRE', KEYS[1], memory)
-if redis.call('INCR', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[7]) end
-redis.call('SADD', KEYS[3], KEYS[1])
-redis.call('EXPIRE', KEYS[3], memory + tonumber(ARGV[4]))
-return {0, 0, 0}
-"""
-
-# KEYS: pair counter, client counter, account set, pair noted flag, client noted flag.
-# ARGV: pair limit, pair window s, client limit, client window s.
-_ADMIT_RESET = """
-local function refuse(scope, key, flag)
-  local ttl = redis.call('PTTL', key)
-  if ttl < 0 then ttl = 1000 end
-  local first = redis.call('SET', flag, '1', 'NX', 'PX', ttl)
-  return {scope, ttl, first and 1 or 0}
-end
-if tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[1]) then
-  return refuse(1, KEYS[1], KEYS[4])
-end
-if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[3]) then
-  return refuse(2, KEYS[2], KEYS[5])
-end
-if redis.call('INCR', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-if redis.call('INCR', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
-redis.call('SADD', KEYS[3], KEYS[1])
-redis.call('EXPIRE', KEYS[3], ARGV[4])
-return {0, 0, 0}
-"""
-
-# A fixed window that starts with its first count (Redis 6.2 has no EXPIRE NX).
-_COUNT_IN_WINDOW = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return count
-"""
-
-
 @dataclass(frozen=True)
 class Throttled:
     """A refused attempt: how long to wait, whether the account or the whole client is
@@ -111,6 +57,21 @@ class Throttled:
     retry_after: int
     scope: str
     first: bool
+
+
+def _open_without_redis(fallback):
+    """Without Redis, answer ``fallback`` (let the request through) instead of a 500."""
+    def decorate(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except redis.RedisError as exc:
+                log.warning("Sign-in throttling is off while Redis is unreachable (%s): %s",
+                            function.__name__, exc)
+                return fallback
+        return wrapper
+    return decorate
 
 
 def _setting(name):
@@ -149,17 +110,19 @@ def _refusal(result):
                      scope="account" if scope == 1 else "client", first=bool(first))
 
 
+@_open_without_redis(None)
 def admit_signin(client_ip, email, now=None):
     """Before checking a password: ``None`` to go ahead (counted as a failure until
     ``signin_succeeded``), or ``Throttled``."""
     now_ms = int((time.time() if now is None else now) * 1000)
-    script = redis_connection().register_script(_ADMIT_SIGNIN)
+    script = redis_connection().register_script(ADMIT_SIGNIN)
     return _refusal(script(keys=_signin_keys(client_ip, email), args=[
         now_ms, _setting("SIGNIN_FREE_FAILURES"), _setting("SIGNIN_FIRST_DELAY_SECONDS") * 1000,
         _setting("SIGNIN_MAX_DELAY_SECONDS") * 1000, _setting("SIGNIN_MEMORY_SECONDS"),
         _setting("SIGNIN_CLIENT_FAILURES_PER_HOUR"), HOUR]))
 
 
+@_open_without_redis(None)
 def signin_succeeded(client_ip, email):
     """The password was right: this client's attempts at this account were no attack."""
     pair, client_key, *_ = _signin_keys(client_ip, email)
@@ -171,13 +134,14 @@ def signin_succeeded(client_ip, email):
         pipe.execute()
 
 
+@_open_without_redis(None)
 def admit_reset_request(client_ip, email):
     """Before answering a reset request: ``None`` to go ahead, or ``Throttled``. Depends on
     the address typed, never on whether an account has it."""
     account, client = _account(email), client_network(client_ip)
     pair = f"{PREFIX}reset:{account}:{client}"
     client_key = f"{PREFIX}reset-client:{client}"
-    script = redis_connection().register_script(_ADMIT_RESET)
+    script = redis_connection().register_script(ADMIT_RESET)
     return _refusal(script(
         keys=[pair, client_key, f"{PREFIX}account:{account}", pair + ":noted",
               client_key + ":noted"],
@@ -185,14 +149,16 @@ def admit_reset_request(client_ip, email):
               _setting("RESET_REQUESTS_PER_CLIENT"), HOUR]))
 
 
+@_open_without_redis(True)
 def may_send_reset_mail(email):
     """Counts a reset mail for an existing account; False beyond the hourly cap. The mails
     already sent in that hour carry links that still work, so the admin is not blocked."""
     key = f"{PREFIX}reset-mails:{_account(email)}"
-    sent = redis_connection().eval(_COUNT_IN_WINDOW, 1, key, HOUR)
+    sent = redis_connection().eval(COUNT_IN_WINDOW, 1, key, HOUR)
     return sent <= _setting("RESET_MAILS_PER_ACCOUNT")
 
 
+@_open_without_redis(None)
 def clear_account(email):
     """Forget every counter of this account (all clients): its owner proved who they are."""
     account = _account(email)
