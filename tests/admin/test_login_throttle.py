@@ -127,3 +127,16 @@ def test_sign_in_still_works_while_redis_is_unreachable(app, monkeypatch, admin,
     assert attempt(client, ADMIN_DESK, admin.email, web.ADMIN_PASSWORD).status_code == 302
     assert any("throttling is off while Redis is unreachable" in r.getMessage()
                for r in caplog.records if r.levelno == logging.WARNING)
+
+
+def test_clearing_the_account_frees_every_client_and_no_other_account(app):
+    with app.app_context():
+        for email in ("a@example.com", "b@example.com"):
+            for ip in (ATTACKER, ADMIN_DESK):
+                for _ in range(5):
+                    throttle.admit_signin(ip, email, now=1000.0)
+                assert throttle.admit_signin(ip, email, now=1000.0) is not None
+        throttle.clear_account("a@example.com")
+        for ip in (ATTACKER, ADMIN_DESK):
+            assert throttle.admit_signin(ip, "a@example.com", now=1000.0) is None
+            assert throttle.admit_signin(ip, "b@example.com", now=1000.0) is not None

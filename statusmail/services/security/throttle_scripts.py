@@ -1,7 +1,8 @@
 """The throttle's Redis scripts: each check-and-count runs atomically, so parallel
 requests cannot all slip through one check before any of them is counted."""
 
-# KEYS: pair hash, client counter, account set, pair noted flag, client noted flag.
+# KEYS: pair hash, client counter, account set (every key to clear with the account, kept
+# as long as its longest-lived member), pair noted flag, client noted flag.
 # ARGV: now ms, free failures, first delay ms, max delay ms, memory s, client cap, window s.
 # Returns {0, 0, 0} when admitted, else {scope (1 pair, 2 client), wait ms, first refusal}.
 ADMIT_SIGNIN = """
@@ -29,7 +30,7 @@ local memory = tonumber(ARGV[5]) + math.ceil(delay / 1000)
 redis.call('EXPIRE', KEYS[1], memory)
 if redis.call('INCR', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[7]) end
 redis.call('SADD', KEYS[3], KEYS[1])
-redis.call('EXPIRE', KEYS[3], memory + tonumber(ARGV[4]))
+if redis.call('TTL', KEYS[3]) < memory then redis.call('EXPIRE', KEYS[3], memory) end
 return {0, 0, 0}
 """
 
@@ -51,7 +52,7 @@ end
 if redis.call('INCR', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 if redis.call('INCR', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
 redis.call('SADD', KEYS[3], KEYS[1])
-redis.call('EXPIRE', KEYS[3], ARGV[4])
+if redis.call('TTL', KEYS[3]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[3], ARGV[2]) end
 return {0, 0, 0}
 """
 
