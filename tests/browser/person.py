@@ -18,6 +18,10 @@ FIELD_VALUES = {
     ("admin.forgot_password", "email"): web.ADMIN_EMAIL,
     ("admin.reset_password", "password"): "a brand new passphrase",
     ("admin.reset_password", "confirm"): "a brand new passphrase",
+    # Changed to itself: the crawl (and the tests after it) still log in with it.
+    ("admin.change_password", "current_password"): web.ADMIN_PASSWORD,
+    ("admin.change_password", "password"): web.ADMIN_PASSWORD,
+    ("admin.change_password", "confirm"): web.ADMIN_PASSWORD,
     "provider": "capture",  # the other providers need a server that answers
     "smtp_host": "smtp.example.com",
     "smtp_tls_unverified_host": "smtp.example.com",  # must name the host above
