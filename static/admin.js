@@ -65,3 +65,18 @@
     }
   });
 })();
+
+// Subscriber export/import: follow the job's progress; reload for the download or result.
+(function () {
+  "use strict";
+  document.addEventListener("statusmail:poll", function (e) {
+    var card = e.detail.el, data = e.detail.data;
+    if (!card.hasAttribute("data-transfer-progress")) { return; }
+    if (data.done) { window.location.reload(); return; }
+    card.querySelectorAll('[data-field="state"]').forEach(function (n) { n.textContent = data.state; });
+    card.querySelectorAll('[data-field="phase"]').forEach(function (n) { n.textContent = data.phase || ""; });
+    card.querySelectorAll('[data-field="rows_done"]').forEach(function (n) { n.textContent = data.rows_done || 0; });
+    card.querySelectorAll('[data-field="bar"]').forEach(function (bar) { bar.style.width = data.percent + "%"; });
+    card.querySelectorAll('[role="progressbar"]').forEach(function (bar) { bar.setAttribute("aria-valuenow", Math.floor(data.percent)); });
+  });
+})();

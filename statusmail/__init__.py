@@ -14,7 +14,9 @@ from . import extensions
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-QUEUE_NAMES = ("outbound", "fanout")  # workers listen in this order: one-off mail first
+# Workers listen in this order: one-off mail first, notices, then long subscriber
+# exports and imports (a worker busy with one never holds up the others).
+QUEUE_NAMES = ("outbound", "fanout", "bulk")
 
 
 def create_app(config=None):
@@ -36,6 +38,7 @@ def create_app(config=None):
     _init_redis(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True)
+    _register_upload_limits(app)  # before CSRF, whose check reads the body
     csrf.init_app(app)
     # Not imported by name: it would clash with the statusmail.mail package.
     extensions.mail.init_app(app)
@@ -60,6 +63,20 @@ def _init_redis(app):
     app.extensions["queues"] = {name: Queue(name, connection=connection) for name in QUEUE_NAMES}
     app.config.setdefault("RATELIMIT_STORAGE_URI",
                           "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") else url)
+
+
+def large_upload(view):
+    """Mark a view that accepts a body up to ``IMPORT_MAX_BYTES`` (spooled to disk)."""
+    view.large_upload = True
+    return view
+
+
+def _register_upload_limits(app):
+    @app.before_request
+    def raise_limit_for_uploads():
+        view = app.view_functions.get(request.endpoint)
+        if getattr(view, "large_upload", False):
+            request.max_content_length = app.config["IMPORT_MAX_BYTES"]
 
 
 def _register_blueprints(app):
@@ -101,7 +118,7 @@ def _register_error_handlers(app):
 
     @app.errorhandler(413)
     def too_large(exc):
-        limit_mb = app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+        limit_mb = (request.max_content_length or app.config["MAX_CONTENT_LENGTH"]) / (1024 * 1024)
         return render_error(413, "Upload too large",
                             f"The upload is larger than the {limit_mb:g} MB limit. Split the "
                             "file into smaller parts and upload them one after the other.")

@@ -86,8 +86,11 @@ def load_config(instance_path):
         "METRICS_TOKEN": os.environ.get("STATUSMAIL_METRICS_TOKEN") or None,
         # Extra CA certificates (PEM) trusted for SMTP TLS, besides the system's: a private CA.
         "STATUSMAIL_SMTP_CA_FILE": os.environ.get("STATUSMAIL_SMTP_CA_FILE") or None,
-        # The largest request body, i.e. the largest CSV import (10 MB: ~250,000 addresses).
-        "MAX_CONTENT_LENGTH": _int_env("STATUSMAIL_MAX_UPLOAD_MB", 10) * 1024 * 1024,
+        # The largest request body anywhere but the CSV import: forms are small.
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # The largest CSV import: it is copied to disk and read as a stream, so this bounds
+        # disk, not memory (250 MB: over two million addresses, or a 2M-row export).
+        "IMPORT_MAX_BYTES": _int_env("STATUSMAIL_MAX_UPLOAD_MB", 250) * 1024 * 1024,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -36,6 +36,16 @@ class RemoveSubscriberForm(ActionForm):
         validators=[DataRequired(message="Tick the box to confirm the removal.")])
 
 
+class ExportForm(FlaskForm):
+    """The list's current filters, posted: starting an export writes a file."""
+    q = HiddenField()
+    status = HiddenField()
+
+    def values(self):
+        status = self.status.data if self.status.data in STATUS_FILTERS else "all"
+        return status, (self.q.data or "").strip()[:254]
+
+
 class ImportForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired(message="Choose a file to import.")],
                      description="One address per line, or a spreadsheet saved as CSV with an "

@@ -1,21 +1,13 @@
-"""Admin: the subscriber list with search and filters, one subscriber's record, removal,
-re-sending a confirmation, and CSV export and import."""
-from flask import (
-    Response, flash, redirect, render_template, request, stream_with_context, url_for,
-)
+"""Admin: the subscriber list with search and filters, one subscriber's record, removal
+and re-sending a confirmation (CSV export and import: subscriber_transfers)."""
+from flask import flash, redirect, render_template, request, url_for
 
 from ..extensions import db
-from ..models import Subscriber, utcnow
+from ..models import Subscriber
 from ..services import subscriber_admin as admin_service
-from ..services.subscriber_csv import export_csv
-from ..services.subscriber_csv_reader import ImportFileError
-from ..services.subscriber_import import import_subscribers
-from ..services.timezones import format_local
 from . import bp
 from .security_notes import note
-from .subscriber_forms import (
-    ActionForm, ImportForm, RemoveSubscriberForm, SubscriberFilterForm,
-)
+from .subscriber_forms import ActionForm, ExportForm, RemoveSubscriberForm, SubscriberFilterForm
 
 PER_PAGE = 50
 
@@ -48,32 +40,7 @@ def subscribers():
     return render_template("admin/subscribers.html", filter_form=filter_form, filters=filters,
                            link_args=_link_args(filters), status_urls=status_urls,
                            pagination=pagination, counts=admin_service.status_counts(filters["q"]),
-                           action_form=ActionForm())
-
-
-@bp.route("/subscribers/export.csv")
-def subscribers_export():
-    _, filters = _filters()
-    parts = ["subscribers"] + ([filters["status"]] if filters["status"] != "all" else [])
-    filename = "-".join(parts + [format_local(utcnow(), "%Y-%m-%d")]) + ".csv"
-    return Response(stream_with_context(export_csv(filters["status"], filters["q"])),
-                    mimetype="text/csv", headers={
-                        "Content-Disposition": f'attachment; filename="{filename}"',
-                        "Cache-Control": "no-store"})
-
-
-@bp.route("/subscribers/import", methods=["GET", "POST"])
-def subscribers_import():
-    form = ImportForm()
-    if form.validate_on_submit():
-        try:
-            result = import_subscribers(form.file.data.read(), form.mode.data)
-        except ImportFileError as exc:
-            form.file.errors.append(str(exc))
-        else:
-            return render_template("admin/subscriber_import_result.html", result=result,
-                                   mode=form.mode.data)
-    return render_template("admin/subscriber_import.html", form=form)
+                           action_form=ActionForm(), export_form=ExportForm())
 
 
 @bp.route("/subscribers/<int:subscriber_id>")

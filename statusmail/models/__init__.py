@@ -17,10 +17,12 @@ from .notifications import Delivery, Notification  # noqa: E402
 from .outbound import CapturedMail, OutboundMail  # noqa: E402
 from .api_tokens import ApiToken  # noqa: E402
 from .security import SecurityEvent  # noqa: E402
+from .transfers import SubscriberImportRow, SubscriberTransfer  # noqa: E402
 
 __all__ = [
     "utcnow", "AdminUser", "SiteSettings", "Component", "Incident", "IncidentComponent",
     "IncidentUpdate", "Maintenance", "maintenance_components", "Subscriber",
     "subscriber_components", "Notification", "Delivery", "OutboundMail", "CapturedMail", "ApiToken",
     "AdminSession", "SecurityEvent",
+    "SubscriberTransfer", "SubscriberImportRow",
 ]

@@ -8,7 +8,7 @@ from datetime import timedelta
 import redis
 from flask import current_app
 from rq import Queue
-from sqlalchemy import insert
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import OutboundMail, utcnow
@@ -40,21 +40,19 @@ def queue_outbound(kind, recipient, **fields):
     return row
 
 
-def queue_outbound_many(kind, rows):
-    """Write many ``OutboundMail`` rows (dicts of fields) in one INSERT and commit them
-    together with whatever the session holds, then enqueue their jobs in bulk.
-
-    The CSV import uses this: its subscribers and their confirmation mails commit at once.
-    """
-    ids = []
-    if rows:
-        ids = db.session.scalars(
-            insert(OutboundMail).returning(OutboundMail.id),
-            [{"kind": kind, **row} for row in rows]).all()
+def enqueue_outbound_range(kind, first_id, last_id, chunk=1000):
+    """Queue the jobs of the ``kind`` rows with ids in [first_id, last_id] that are still
+    queued, a chunk at a time: the CSV import writes its confirmation mails in its own
+    transaction and queues them once that committed."""
+    after = first_id - 1
+    while ids := db.session.scalars(
+            select(OutboundMail.id)
+            .where(OutboundMail.id > after, OutboundMail.id <= last_id,
+                   OutboundMail.kind == kind, OutboundMail.state == "queued")
+            .order_by(OutboundMail.id).limit(chunk)).all():
+        _enqueue_many(kind, ids, chunk)
+        after = ids[-1]
     db.session.commit()
-    if ids:
-        _enqueue_many(kind, ids)
-    return ids
 
 
 def _enqueue_many(kind, outbound_ids, chunk=1000):

@@ -16,6 +16,7 @@ from ..queues import redis_connection
 from .maintenance import advance_maintenance
 from .outbox import due_outbound, enqueue_outbound, outbound_job_id
 from .retention import prune_expired_rows_hourly
+from .transfers import sweep_transfers
 
 log = logging.getLogger(__name__)
 LOCK_NAME = "statusmail:scheduler-lock"
@@ -43,7 +44,8 @@ def _job_pending(job_id, connection):
     return job.get_status(refresh=False) in PENDING_JOB_STATES
 
 
-TASKS = [sweep_outbound, prune_expired_rows_hourly, advance_maintenance, *FANOUT_TASKS]
+TASKS = [sweep_outbound, prune_expired_rows_hourly, advance_maintenance, sweep_transfers,
+         *FANOUT_TASKS]
 
 
 def tick():

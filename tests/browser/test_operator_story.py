@@ -80,8 +80,12 @@ def test_operator_and_subscriber_story(live_app, page, smtp_server, tmp_path):
         row = page.locator("tr", has_text=SUBSCRIBER)
         assert "confirmed" in row.inner_text().lower()
 
+        # The export runs as a job; its page follows the progress and offers the file.
+        page.click("text=/Export/")
+        download_link = page.get_by_role("link", name="Download CSV")
+        download_link.wait_for()
         with page.expect_download() as download:
-            page.click("text=/Export/")
+            download_link.click()
         with open(download.value.path(), newline="") as fh:
             exported = list(csv.DictReader(fh))
         assert [(r["email"], r["status"]) for r in exported] == [(SUBSCRIBER, "confirmed")]
