@@ -9,7 +9,6 @@ and queued after it commits.
 """
 from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import OutboundMail, SubscriberImportRow, utcnow
@@ -121,25 +120,24 @@ def _write(staged):
 
 def _first_lines(transfer_id, after_line):
     """The next chunk of first lines (one per address), in file order."""
-    earlier = aliased(SubscriberImportRow)
+    earlier = _rows.alias("earlier")
     return db.session.execute(
-        select(SubscriberImportRow)
-        .where(SubscriberImportRow.transfer_id == transfer_id,
-               SubscriberImportRow.line > after_line,
-               ~exists().where(earlier.transfer_id == transfer_id,
-                               earlier.email == SubscriberImportRow.email,
-                               earlier.line < SubscriberImportRow.line))
-        .order_by(SubscriberImportRow.line).limit(CHUNK)).scalars().all()
+        select(_rows)
+        .where(_rows.c.transfer_id == transfer_id, _rows.c.line > after_line,
+               ~exists().where(earlier.c.transfer_id == transfer_id,
+                               earlier.c.email == _rows.c.email,
+                               earlier.c.line < _rows.c.line))
+        .order_by(_rows.c.line).limit(CHUNK)).all()
 
 
-def _repeats(transfer_id, emails):
-    """{email: [later lines]} and {email: first later line that unsubscribes or bounces}."""
+def _repeats(transfer_id, emails, first_line):
+    """{email: [later lines]} and {email: first later line that unsubscribes or bounces},
+    for the addresses of a chunk whose first lines start at ``first_line``."""
     later, suppressing = {}, {}
     for staged in db.session.execute(
-            select(SubscriberImportRow)
-            .where(SubscriberImportRow.transfer_id == transfer_id,
-                   SubscriberImportRow.email.in_(emails))
-            .order_by(SubscriberImportRow.line)).scalars():
+            select(_rows).where(_rows.c.transfer_id == transfer_id,
+                                _rows.c.email.in_(emails), _rows.c.line > first_line)
+            .order_by(_rows.c.line)):
         later.setdefault(staged.email, []).append(staged)
         if staged.status in SUPPRESSED:
             suppressing.setdefault(staged.email, staged)
@@ -166,10 +164,12 @@ def _merge(transfer, run, tally):
     first_outbound = last_outbound = None
     while chunk := _first_lines(transfer.id, last_line):
         last_line = chunk[-1].line
-        later, suppressing = _repeats(transfer.id, [staged.email for staged in chunk])
+        later, suppressing = _repeats(transfer.id, [staged.email for staged in chunk],
+                                      chunk[0].line)
         for staged in chunk:
-            for repeat in later.get(staged.email, [])[1:]:
-                tally.note("duplicates", (repeat.line, staged.line))
+            for repeat in later.get(staged.email, []):
+                if repeat.line != staged.line:
+                    tally.note("duplicates", (repeat.line, staged.line))
         rows = [_as_import_row(staged, suppressing) for staged in chunk]
         mails = _merge_rows(rows, transfer.mode, now, tally)
         if mails:
