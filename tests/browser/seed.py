@@ -48,12 +48,15 @@ def seed_site(app):
         seeded.rows["token_id"] = [_api_token()]
         seeded.rows["outbound_id"] = [_test_send()]
         _password_reset(reset_admin.id)
+        finished_transfers = _transfers()
     web.drain_queues(app)  # confirmation, notices, reset link and test send: into captured mail
     with app.app_context():
         seeded.rows["notification_id"] = _notifications(seeded.rows["subscriber_id"])
         seeded.rows["captured_id"], seeded.tokens = _captured_links()
         seeded.rows["job_id"] = app.extensions["queues"]["outbound"] \
             .finished_job_registry.get_job_ids()[:1]
+        # Done by the worker above (an export, an import with a refused line); one waiting.
+        seeded.rows["transfer_id"] = finished_transfers + _transfers(import_too=False)
     return seeded
 
 
@@ -136,6 +139,21 @@ def _test_send():
     row = queue_test_send("ops@example.com", "Test from statusmail", "Does this arrive?")
     db.session.commit()
     return row.id
+
+
+def _transfers(import_too=True):
+    """An export and an import through the services the admin pages call."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from statusmail.services.transfers import start_export, start_import
+    ids = [start_export("all", "", None).id]
+    if import_too:
+        upload = FileStorage(io.BytesIO(b"email\nimported@example.org\nnot an address\n"),
+                             "list.csv")
+        ids.append(start_import(upload, "send_confirmation", None).id)
+    return ids
 
 
 def _password_reset(admin_user_id):

@@ -16,7 +16,9 @@ NOT_PAGES = {
     "admin.notification_progress": "JSON the delivery log's script polls",
     "admin.test_send_status": "JSON the test-send page's script polls",
     "admin.captured_download": "an .eml download (tests/admin/test_captured.py checks it)",
-    "admin.subscribers_export": "a CSV download (tests/admin/test_subscriber_csv.py checks it)",
+    "admin.subscriber_transfer_download": "a CSV download (tests/admin/test_subscriber_csv.py "
+                                          "checks it)",
+    "admin.subscriber_transfer_progress": "JSON the export/import page's script polls",
     "rq_dashboard.requeue_all": "an action rq-dashboard also answers on GET, refused without "
                                 "a same-origin Origin (tests/admin/test_rq_dashboard.py)",
     "rq_dashboard.job_info": "JSON for rq-dashboard's script",
