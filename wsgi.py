@@ -1,3 +1,3 @@
-from statusmail import create_app
+from statusmail.startup import create_app_or_exit
 
-app = create_app()
+app = create_app_or_exit()

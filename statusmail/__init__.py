@@ -8,9 +8,10 @@ from flask_wtf.csrf import CSRFError
 from rq import Queue
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import load_config
+from .config import default_instance_path, load_config
 from .embedded_redis import ensure_redis
-from . import extensions
+from .instance_files import prepare_sqlite_file, private_dir
+from . import extensions, log_redaction, security_headers
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -21,8 +22,7 @@ QUEUE_NAMES = ("outbound", "fanout", "bulk")
 
 def create_app(config=None):
     """Build the app. ``config`` overrides settings (tests pass theirs here)."""
-    instance_path = os.environ.get("STATUSMAIL_INSTANCE_PATH") or os.path.join(PROJECT_ROOT, "instance")
-    app = Flask(__name__, instance_path=instance_path,
+    app = Flask(__name__, instance_path=default_instance_path(),
                 template_folder=os.path.join(PROJECT_ROOT, "templates"),
                 static_folder=os.path.join(PROJECT_ROOT, "static"))
     app.config.update(load_config(app.instance_path))
@@ -35,6 +35,9 @@ def create_app(config=None):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    if app.config["STATUSMAIL_ENV"] != "production" or os.path.isdir(app.instance_path):
+        private_dir(app.instance_path)
+    prepare_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     _init_redis(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True)
@@ -47,7 +50,8 @@ def create_app(config=None):
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
-    _register_security_headers(app)
+    security_headers.register(app)
+    log_redaction.install(app)
 
     from . import cli
     cli.register(app)
@@ -132,17 +136,6 @@ def _register_error_handlers(app):
     def server_error(exc):
         return render_error(500, "Something went wrong",
                             "The server hit an error; it has been logged. Try again shortly.")
-
-
-def _register_security_headers(app):
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        # Only the subscribe widget may be framed, and it says so itself.
-        if "frame-ancestors" not in response.headers.get("Content-Security-Policy", ""):
-            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        return response
 
 
 def _register_template_helpers(app):

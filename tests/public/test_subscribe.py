@@ -20,7 +20,7 @@ def test_widget_may_be_framed_anywhere_and_needs_no_cookie(app):
     client = app.test_client(use_cookies=False)
     page = client.get("/widget")
     assert page.status_code == 200
-    assert page.headers["Content-Security-Policy"] == "frame-ancestors *"
+    assert "frame-ancestors *;" in page.headers["Content-Security-Policy"] + ";"
     assert "X-Frame-Options" not in page.headers
     assert "Set-Cookie" not in page.headers
     # Another site's frame gets no cookie of ours: the POST must work without one.
@@ -28,7 +28,7 @@ def test_widget_may_be_framed_anywhere_and_needs_no_cookie(app):
                                           "email": "frame@example.com"},
                          headers={"Origin": "http://statusmail.test"})
     assert answer.status_code == 200 and "Check your inbox" in answer.text
-    assert answer.headers["Content-Security-Policy"] == "frame-ancestors *"
+    assert "frame-ancestors *;" in answer.headers["Content-Security-Policy"] + ";"
     assert "Set-Cookie" not in answer.headers
 
 
@@ -39,7 +39,7 @@ def test_other_pages_refuse_foreign_frames(app, client, subscribers):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
-        assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+        assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
 
 
 def test_widget_refuses_posts_forged_elsewhere(app, subscribers):
@@ -133,7 +133,7 @@ def test_one_network_gets_five_sign_ups_a_minute_across_page_and_widget(app, cli
     blocked = _subscribe(client, "/widget", "user5@example.com")
     assert blocked.status_code == 429
     assert "Too many requests" in blocked.text and "from your network" in blocked.text
-    assert blocked.headers["Content-Security-Policy"] == "frame-ancestors *"
+    assert "frame-ancestors *;" in blocked.headers["Content-Security-Policy"] + ";"
     assert subscribers.get(email="user5@example.com") is None
     # Another network is not held up.
     assert _subscribe(client, "/subscribe", "user5@example.com", ip="10.9.9.9").status_code == 200
