@@ -13,6 +13,10 @@
       .catch(function () { setTimeout(function () { poll(el); }, every * 3); });
   }
   document.addEventListener("DOMContentLoaded", function () {
+    // Widths come from data-percent: the Content-Security-Policy forbids style="" attributes.
+    document.querySelectorAll("[data-percent]").forEach(function (bar) {
+      bar.style.width = bar.getAttribute("data-percent") + "%";
+    });
     document.querySelectorAll("[data-poll-url]").forEach(poll);
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (e) {

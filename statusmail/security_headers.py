@@ -27,7 +27,7 @@ BASE_POLICY = {
     "frame-ancestors": "'self'",
 }
 MAIL_PREVIEW_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                       "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+                       "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox")
 RQ_DASHBOARD_PREFIX = "/admin/rq/"
 ADMIN_PREFIX = "/admin/"
 

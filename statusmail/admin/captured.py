@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 
 from ..extensions import db
 from ..models import CapturedMail
+from ..security_headers import use_mail_preview_policy
 from ..services.captured_mail import captured_page, delete_all_captured, read_captured
 from . import bp
 from .security_notes import note
@@ -25,6 +26,18 @@ def captured_mail():
 def captured_message(captured_id):
     row = db.session.get(CapturedMail, captured_id) or abort(404)
     return render_template("admin/captured_message.html", row=row, mail=read_captured(row))
+
+
+@bp.route("/captured/<int:captured_id>/html")
+def captured_html(captured_id):
+    """The mail's HTML part as its own sandboxed document: it keeps its inline styles
+    (mail needs them) under a policy that runs nothing, while the admin page around it
+    keeps the strict one."""
+    row = db.session.get(CapturedMail, captured_id) or abort(404)
+    part = read_captured(row)["html"]
+    if part is None:
+        abort(404)
+    return use_mail_preview_policy(Response(part, mimetype="text/html"))
 
 
 @bp.route("/captured/<int:captured_id>.eml")

@@ -58,9 +58,15 @@ def test_view_shows_headers_parts_and_a_sandboxed_escaped_html_part(app, admin_c
     iframe = re.search(r"<iframe[^>]*>", view).group(0)
     # A bare sandbox: no scripts, no forms, no same-origin access.
     assert re.search(r"\ssandbox[\s>]", iframe) and "allow-" not in iframe
-    srcdoc = re.search(r'srcdoc="([^"]*)"', iframe).group(1)
-    assert html.unescape(srcdoc).strip() == hostile
     assert "<script>" not in view and 'onerror="alert' not in view
+    # The part is its own document, under a policy that runs nothing even opened directly.
+    src = html.unescape(re.search(r'\ssrc="([^"]*)"', iframe).group(1))
+    part = admin_client.get(src)
+    assert part.status_code == 200 and part.mimetype == "text/html"
+    assert part.text.strip() == hostile
+    policy = part.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "sandbox" in policy and "script-src" not in policy
+    assert part.headers["Cache-Control"] == "no-store"
 
 
 def test_eml_download_is_the_raw_message(app, admin_client):
