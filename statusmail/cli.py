@@ -1,4 +1,4 @@
-"""Commands: ``flask --app wsgi create-admin|apply-mail-env|worker|scheduler``."""
+"""Commands: ``flask --app wsgi create-admin|apply-mail-env|rotate-encryption-key|worker|scheduler``."""
 import logging
 import secrets
 import time
@@ -65,6 +65,22 @@ def apply_mail_env():
         click.echo("Delivery settings already match the environment.")
 
 
+@click.command("rotate-encryption-key")
+@with_appcontext
+def rotate_encryption_key():
+    """Re-encrypt every stored secret with the first key of STATUSMAIL_ENCRYPTION_KEY."""
+    from .services.key_rotation import rotate_stored_secrets
+    report = rotate_stored_secrets()
+    click.echo(f"Re-encrypted {report.reencrypted} stored secret"
+               f"{'' if report.reencrypted == 1 else 's'} with the first key "
+               f"({report.already_current} already used it).")
+    if report.unreadable:
+        raise click.ClickException(
+            f"{report.unreadable} stored secret(s) cannot be decrypted with any configured key: "
+            "keep the old key in STATUSMAIL_ENCRYPTION_KEY, or enter those secrets again in "
+            "Email settings.")
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 @click.option("--name", default=None, help="Worker name shown in the dashboard.")
@@ -106,5 +122,5 @@ def scheduler(once):
 
 
 def register(app):
-    for command in (create_admin, apply_mail_env, worker, scheduler):
+    for command in (create_admin, apply_mail_env, rotate_encryption_key, worker, scheduler):
         app.cli.add_command(command)

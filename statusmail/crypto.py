@@ -11,10 +11,14 @@ class SecretUnreadable(RuntimeError):
     """A stored secret was encrypted with a key that is no longer configured."""
 
 
-def _fernet():
+def _keys():
     raw = current_app.config["STATUSMAIL_ENCRYPTION_KEY"]
+    return [Fernet(key.strip()) for key in raw.split(",") if key.strip()]
+
+
+def _fernet():
     try:
-        return MultiFernet([Fernet(key.strip()) for key in raw.split(",") if key.strip()])
+        return MultiFernet(_keys())
     except ValueError as exc:
         raise RuntimeError(
             "STATUSMAIL_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64 bytes), comma-separated."
@@ -37,4 +41,17 @@ def decrypt(ciphertext):
 
 def rotate(ciphertext):
     """Re-encrypt under the first (newest) key."""
-    return _fernet().rotate(ciphertext.encode()).decode()
+    try:
+        return _fernet().rotate(ciphertext.encode()).decode()
+    except InvalidToken:
+        raise SecretUnreadable("A stored secret cannot be decrypted with any key of "
+                               "STATUSMAIL_ENCRYPTION_KEY.") from None
+
+
+def uses_first_key(ciphertext):
+    """True when the first key alone reads it: rotating it again would change nothing."""
+    try:
+        _keys()[0].decrypt(ciphertext.encode())
+    except InvalidToken:
+        return False
+    return True
