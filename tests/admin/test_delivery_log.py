@@ -92,7 +92,7 @@ def test_a_sent_notice_shows_100_percent_and_its_counts(app, admin_client, smtp,
     listing = admin_client.get("/admin/deliveries").text
     assert "Incident: Database outage" in listing
     assert 'href="/admin/rq/"' in listing
-    assert 'style="width: 100%"' in listing
+    assert 'data-percent="100"' in listing
 
 
 def _subscriber_id(app, email):
