@@ -36,6 +36,22 @@ timeout = _int("WEB_TIMEOUT", 60)
 graceful_timeout = 30
 accesslog = "-"
 logger_class = "statusmail.gunicorn_logging.RedactingLogger"
+# A new connection waits in a thread for its first bytes before it is parked in the poller:
+# 5 s in gunicorn 27. More silent connections than threads (a browser's preconnects) then
+# delay the next request by those 5 s (bench/idle_connections.py measured it). Parking them
+# sooner costs a connection that is merely slow one trip through the poller.
+FIRST_BYTES_WAIT = float(os.environ.get("WEB_FIRST_BYTES_WAIT") or 0.2)
+
+
+def post_fork(server, worker):
+    from gunicorn.workers import gthread
+    if hasattr(gthread, "DEFAULT_WORKER_DATA_TIMEOUT"):
+        gthread.DEFAULT_WORKER_DATA_TIMEOUT = FIRST_BYTES_WAIT
+    else:
+        server.log.warning("gunicorn no longer has DEFAULT_WORKER_DATA_TIMEOUT; "
+                           "WEB_FIRST_BYTES_WAIT has no effect (see gunicorn.conf.py).")
+
+
 # gunicorn 23+'s runtime control socket lives at one path per user (~/.gunicorn): a second
 # statusmail on the machine would take it over. Nothing here uses gunicornc.
 control_socket_disable = True

@@ -8,7 +8,8 @@ preconnect) — and times GET / on a fresh connection. N = 0 is the baseline of 
 run; every figure is printed with its ratio to it. ``--also-sync`` repeats the run with
 gunicorn's synchronous workers (the server before this change) for comparison.
 
-    .venv/bin/python bench/idle_connections.py [--idle 0,4,16,64] [--requests 20] [--also-sync]
+    .venv/bin/python bench/idle_connections.py [--idle 0,4,16,64] [--requests 20] [--path /]
+                                               [--also-sync [--sync-idle 0,4]]
 """
 import argparse
 import http.client
@@ -27,6 +28,7 @@ sys.path.insert(0, ROOT)
 from bench.harness import free_port, wait_until  # noqa: E402
 
 REQUEST_TIMEOUT = 60
+path = "/"  # --path
 
 
 def procfile_web_line():
@@ -91,11 +93,11 @@ def time_get(port):
     start = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
     try:
-        connection.request("GET", "/")
+        connection.request("GET", path)
         response = connection.getresponse()
         response.read()
         if response.status != 200:
-            raise SystemExit(f"bench: GET / answered {response.status}")
+            raise SystemExit(f"bench: GET {path} answered {response.status}")
     except TimeoutError:
         return float(REQUEST_TIMEOUT)
     finally:
@@ -126,11 +128,13 @@ def run(label, env, extra_args, idle_counts, requests, log):
             rows.append((idle, statistics.median(times), max(times)))
     finally:
         stop(process)
-    baseline = rows[0][1]
+    baseline, baseline_worst = rows[0][1], rows[0][2]
     print(f"\n{label}")
-    print(f"{'idle connections':>17} {'median GET /':>13} {'max':>9} {'median × baseline':>18}")
+    print(f"{'idle connections':>17} {'median GET ' + path:>15} {'max':>10} "
+          f"{'median × baseline':>18} {'max × baseline':>15}")
     for idle, median, worst in rows:
-        print(f"{idle:>17} {median * 1000:>10.1f} ms {worst * 1000:>6.0f} ms {median / baseline:>17.1f}×")
+        print(f"{idle:>17} {median * 1000:>12.1f} ms {worst * 1000:>7.0f} ms "
+              f"{median / baseline:>17.1f}× {worst / baseline_worst:>14.1f}×")
     return rows
 
 
@@ -139,12 +143,17 @@ def main():
     parser.add_argument("--idle", default="0,4,16,64",
                         help="idle connection counts, the first is the baseline (default 0,4,16,64)")
     parser.add_argument("--requests", type=int, default=20, help="timed GETs per count")
+    parser.add_argument("--path", default="/",
+                        help="page to time (default /, which the page cache serves; "
+                             "/subscribe renders every time)")
     parser.add_argument("--also-sync", action="store_true",
                         help="repeat with synchronous workers and gunicorn's default 30 s timeout, "
                              "as served before (3 GETs per count; each may wait 30 s or more)")
     parser.add_argument("--sync-idle", default="0,4", help="idle counts for --also-sync (default 0,4)")
     args = parser.parse_args()
     idle_counts = [int(n) for n in args.idle.split(",")]
+    global path
+    path = args.path
 
     workdir = tempfile.mkdtemp(prefix="statusmail-bench-idle-")
     instance = os.path.join(workdir, "instance")
