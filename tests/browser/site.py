@@ -19,6 +19,8 @@ NOT_PAGES = {
     "admin.subscriber_transfer_download": "a CSV download (tests/admin/test_subscriber_csv.py "
                                           "checks it)",
     "admin.subscriber_transfer_progress": "JSON the export/import page's script polls",
+    "admin.captured_html": "a captured mail's HTML part, mail markup framed (sandboxed) by the "
+                           "captured-mail page, which both sweeps open",
     "rq_dashboard.requeue_all": "an action rq-dashboard also answers on GET, refused without "
                                 "a same-origin Origin (tests/admin/test_rq_dashboard.py)",
     "rq_dashboard.job_info": "JSON for rq-dashboard's script",

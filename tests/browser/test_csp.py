@@ -95,7 +95,7 @@ def test_no_page_reports_a_policy_violation(live_app, page):
     page.goto(base + "/")
     page.evaluate("""() => { const s = document.createElement('script');
                               s.textContent = 'window.ran = 1'; document.body.appendChild(s); }""")
-    page.wait_for_function("window.__cspViolations.length > 0")
+    page.wait_for_function("() => window.__cspViolations.length > 0")
     assert page.evaluate("window.ran") is None
     assert any("script-src" in found for found in violations.on_page())
 

@@ -41,14 +41,14 @@ def test_progress_bar_follows_the_worker(live_app, sending_setup, page, run_jobs
 
     run_one_job(live_app)  # 2 of 5 sent
     page.wait_for_function(
-        "document.querySelector('[data-field=\"percent\"]').textContent === '40'")
+        "() => document.querySelector('[data-field=\"percent\"]').textContent === '40'")
     assert page.eval_on_selector('[data-field="bar"]', "bar => bar.style.width") == "40%"
     assert page.text_content('[data-count="sent"]') == "2"
     assert page.text_content('[data-count="queued"]') == "3"
     assert page.evaluate("window.notReloaded") is True  # updated in place
 
     run_jobs()
-    page.wait_for_function("window.notReloaded === undefined")  # reloaded once, when done
+    page.wait_for_function("() => window.notReloaded === undefined")  # reloaded once, when done
     page.wait_for_selector("#progress:not([data-poll-url])")
     assert page.text_content('[data-field="percent"]') == "100"
     assert page.text_content('[data-count="sent"]') == "5"

@@ -100,7 +100,7 @@ def test_status_page_widget_is_not_cut_off_on_a_phone(seeded_site, new_page, scr
 
 def _assert_fits(page, scripts):
     if scripts:
-        page.wait_for_function(f"({_WIDGET_FIT})().content <= ({_WIDGET_FIT})().frame",
+        page.wait_for_function(f"() => ({_WIDGET_FIT})().content <= ({_WIDGET_FIT})().frame",
                                timeout=5000)
     fit = page.evaluate(_WIDGET_FIT)
     assert fit["content"] <= fit["frame"], fit
