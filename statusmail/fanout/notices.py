@@ -5,6 +5,12 @@ says what was true when it started, and every batch renders the same mail. Rende
 happens once per batch into a :class:`MailTemplate` whose per-subscriber parts (address,
 Message-ID, manage and unsubscribe links) are random placeholder words replaced in the
 wire bytes.
+
+A delivery's Message-ID is the same on every attempt: SMTP cannot tell us whether a
+message was accepted when the worker dies between the end of DATA and recording it, so
+the one copy that may be sent again must be one the mailbox provider recognises (they
+collapse identical Message-IDs). It is built from the notification, the delivery and a
+random key stored in the snapshot, so ids reused after deletions never repeat one.
 """
 import copy
 import secrets
@@ -115,6 +121,7 @@ def snapshot(kind, *, incident=None, incident_update=None, maintenance=None, com
         "components": _components_snapshot(incident, maintenance, component),
         "change": None,
     }
+    context["message_key"] = secrets.token_hex(8)
     if component is not None:
         context["change"] = {
             "name": component.name,
@@ -143,17 +150,34 @@ class Placeholders:
         return (self.recipient, self.message_local, self.unsubscribe_token, self.manage_token)
 
 
+def message_key(notification):
+    """The per-notification part of every Message-ID of its deliveries.
+
+    Notices published before the key was stored fall back on their creation time, which
+    is just as stable across attempts.
+    """
+    return (notification.context.get("message_key")
+            or notification.created_at.strftime("t%Y%m%d%H%M%S%f"))
+
+
+def delivery_message_local(notification_id, delivery_id, key):
+    """The local part of a delivery's Message-ID: identical for every attempt."""
+    return f"n{notification_id}.d{delivery_id}.{key}"
+
+
 @dataclass(frozen=True)
 class RenderedNotice:
     template: MailTemplate
     placeholders: Placeholders
+    message_key: str
 
     def values_for(self, *, notification_id, delivery_id, subscriber_id, email):
         """The placeholder replacements for one delivery: cheap (two HMACs)."""
         holders = self.placeholders
         return {
             holders.recipient: email,
-            holders.message_local: f"n{notification_id}.d{delivery_id}.{secrets.token_hex(4)}",
+            holders.message_local: delivery_message_local(notification_id, delivery_id,
+                                                          self.message_key),
             holders.unsubscribe_token: make_token("unsubscribe", {"sid": subscriber_id}),
             holders.manage_token: make_token("manage", {"sid": subscriber_id}),
         }
@@ -196,7 +220,8 @@ def render_notice(notification, settings):
                  "Auto-Submitted": "auto-generated",
                  "Precedence": "bulk"},
         message_id=f"<{holders.message_local}@{domain}>")
-    return RenderedNotice(MailTemplate(message, holders.words()), holders)
+    return RenderedNotice(MailTemplate(message, holders.words()), holders,
+                          message_key(notification))
 
 
 def compile_templates():
