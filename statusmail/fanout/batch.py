@@ -27,7 +27,7 @@ from ..mail import errors
 from ..mail.transports import open_transport
 from ..models import Notification, utcnow
 from ..services.provider_health import record_provider_failure
-from . import ledger
+from . import ledger, liveness
 from .control import pause_notification
 from .notices import render_notice
 from .queue import lease_seconds
@@ -178,6 +178,7 @@ class BatchRun:
         if self.unfinished and now - self.last_renewal >= self.renew_every:
             self.last_renewal = now
             self.lease, still_held = ledger.renew(list(self.unfinished), self.lease)
+            liveness.beat()
             self._drop([did for did in self.unfinished if did not in still_held])
         return True
 

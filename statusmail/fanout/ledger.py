@@ -3,14 +3,21 @@
 Every change is a small committed UPDATE guarded by the state it expects, so two
 workers (or a worker and the sweeper) can never both own a delivery, and a delivery
 the server accepted is recorded before the next message is sent.
+
+A lapsed lease means its worker died (or stalled) holding the deliveries. A batch sends
+in id order and commits each outcome before the next message, so of the deliveries a
+lapsed claim still holds only the lowest may have reached the server: that one is
+marked ``maybe_sent_before`` (and counted on its notification) before it is offered
+again; its next copy carries the same Message-ID.
 """
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from ..extensions import db
-from ..models import Delivery, Subscriber, utcnow
+from ..models import Delivery, Notification, Subscriber, utcnow
 from ..models.subscribers import SUPPRESS_AFTER_BOUNCES
 from .queue import MAX_ATTEMPTS, lease_seconds, retry_delay
 
@@ -31,11 +38,27 @@ def _execute(statement):
 
 
 def claimable(now):
-    """Queued and due, or held by a worker whose lease ran out (it died)."""
-    return or_(
-        and_(Delivery.state == "queued",
-             or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now)),
-        and_(Delivery.state == "sending", Delivery.lease_expires_at < now))
+    """Queued and due. A lapsed lease goes back through the sweeper, which marks the
+    delivery whose message may have been in flight before anyone sends it again."""
+    return and_(Delivery.state == "queued",
+                or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
+
+
+def mark_maybe_sent(now, *conditions):
+    """Mark the one delivery per lapsed claim (among ``conditions``) whose message may
+    have been accepted already; returns how many were newly marked."""
+    in_flight = (select(func.min(Delivery.id))
+                 .where(Delivery.state == "sending", Delivery.lease_expires_at < now, *conditions)
+                 .group_by(Delivery.notification_id, Delivery.lease_expires_at))
+    marked = db.session.scalars(
+        update(Delivery)
+        .where(Delivery.id.in_(in_flight), Delivery.maybe_sent_before.is_(False))
+        .values(maybe_sent_before=True)
+        .returning(Delivery.notification_id), execution_options=_NO_SYNC).all()
+    for notification_id, count in Counter(marked).items():
+        _execute(update(Notification).where(Notification.id == notification_id)
+                 .values(maybe_sent_twice=Notification.maybe_sent_twice + count))
+    return len(marked)
 
 
 def claim(notification_id, delivery_ids):

@@ -9,12 +9,14 @@ from itertools import groupby
 
 from flask import current_app
 from rq.registry import StartedJobRegistry
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 
 from ..extensions import db
 from ..models import Delivery, Notification, SiteSettings, utcnow
 from ..queues import get_queue
+from . import ledger
 from .control import UNFINISHED, complete_if_finished, requeue_waiting, resume_notification
+from .liveness import recover_dead_jobs
 from .queue import MAX_ATTEMPTS, enqueue_batches, has_jobs_marker
 
 ROWS_PER_TICK = 20_000
@@ -28,22 +30,41 @@ def _by_notification(rows):
         yield notification_id, state, [row[0] for row in group]
 
 
-def release_expired_leases():
-    """Deliveries held by a worker that died go back to the queue (or to ``cancelled``)."""
-    now = utcnow()
-    rows = db.session.execute(
-        select(Delivery.id, Delivery.notification_id, Notification.state)
+def _lapsed_claims(now):
+    """``(notification id, its state, lease)`` of each lapsed claim, whole claims only,
+    oldest first, about ``ROWS_PER_TICK`` rows in all: a claim split across ticks would
+    have its in-flight delivery guessed twice."""
+    claims = db.session.execute(
+        select(Delivery.notification_id, Notification.state, Delivery.lease_expires_at,
+               func.count())
         .join(Notification, Notification.id == Delivery.notification_id)
         .where(Delivery.state == "sending", Delivery.lease_expires_at < now)
-        .order_by(Delivery.id).limit(ROWS_PER_TICK)).all()
+        .group_by(Delivery.notification_id, Notification.state, Delivery.lease_expires_at)
+        .order_by(func.min(Delivery.id))).all()
+    taken, rows = [], 0
+    for notification_id, state, lease, count in claims:
+        if rows >= ROWS_PER_TICK:
+            break
+        taken.append((notification_id, state, lease))
+        rows += count
+    return taken, rows
+
+
+def release_expired_leases():
+    """Deliveries held by a worker that died go back to the queue (or to ``cancelled``),
+    the one whose message may have reached the server marked as such first."""
+    now = utcnow()
+    claims, rows = _lapsed_claims(now)
     to_queue = []
-    for notification_id, state, ids in _by_notification(rows):
-        expired = update(Delivery).where(Delivery.id.in_(ids), Delivery.state == "sending",
-                                         Delivery.lease_expires_at < now)
+    for notification_id, state, lease in claims:
+        held = (Delivery.notification_id == notification_id, Delivery.state == "sending",
+                Delivery.lease_expires_at == lease)
+        expired = update(Delivery).where(*held)
         if state == "cancelled":
             db.session.execute(expired.values(state="cancelled", lease_expires_at=None),
                                execution_options=_NO_SYNC)
             continue
+        ledger.mark_maybe_sent(now, *held)
         # A worker that crashes on every try must not loop forever.
         db.session.execute(expired.where(Delivery.attempts >= MAX_ATTEMPTS).values(
             state="failed", lease_expires_at=None,
@@ -57,7 +78,7 @@ def release_expired_leases():
     db.session.commit()
     for notification_id, ids in to_queue:
         enqueue_batches(notification_id, ids)
-    return len(rows)
+    return rows
 
 
 def queue_due_retries():
@@ -94,7 +115,7 @@ def _fanout_idle(notification_id):
     if queue.count:
         return False
     prefix = f"fanout-{notification_id}-"
-    running = StartedJobRegistry(queue=queue).get_job_ids()
+    running = StartedJobRegistry(queue=queue).get_job_ids(cleanup=False)
     return not any(job_id.startswith(prefix) for job_id in running)
 
 
@@ -144,5 +165,5 @@ def complete_finished():
     return sum(complete_if_finished(notification_id) for notification_id in done)
 
 
-FANOUT_TASKS = [release_expired_leases, queue_due_retries, recover_lost_jobs,
+FANOUT_TASKS = [release_expired_leases, queue_due_retries, recover_dead_jobs, recover_lost_jobs,
                 resume_after_provider_fix, complete_finished]

@@ -7,7 +7,7 @@ accepted is never offered again.
 from sqlalchemy import select
 
 from ..extensions import db
-from ..fanout import ledger
+from ..fanout import ledger, liveness
 from ..fanout.batch import BatchRun
 from ..fanout.control import complete_if_finished, pause_notification
 from ..fanout.notices import compile_templates
@@ -26,7 +26,18 @@ def prepare_worker():
 
 @job
 def send_batch(notification_id, delivery_ids):
-    """Send what is still due among ``delivery_ids``; returns a line for the dashboard."""
+    """Send what is still due among ``delivery_ids``; returns a line for the dashboard.
+
+    Alive (see :mod:`..fanout.liveness`) from its first line, before its claim commits.
+    """
+    liveness.beat()
+    try:
+        return _send_batch(notification_id, delivery_ids)
+    finally:
+        liveness.finished()
+
+
+def _send_batch(notification_id, delivery_ids):
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.state != "sending":
         return "notification is not sending"

@@ -40,6 +40,9 @@ class Notification(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
     first_sent_at = db.Column(db.DateTime)
     finished_at = db.Column(db.DateTime)
+    # Deliveries re-offered after their worker died while their message may already have
+    # been accepted: counted here so the delivery log need not count delivery rows.
+    maybe_sent_twice = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 
     deliveries = db.relationship("Delivery", back_populates="notification",
                                  cascade="all, delete-orphan", passive_deletes=True,
@@ -87,6 +90,10 @@ class Delivery(db.Model):
     smtp_code = db.Column(db.Integer)
     smtp_response = db.Column(db.Text)
     message_id = db.Column(db.String(255))
+    # Its worker died holding it while its message may have been with the server: the
+    # copy sent since may be the second (with the same Message-ID).
+    maybe_sent_before = db.Column(db.Boolean, nullable=False, default=False,
+                                  server_default=db.false())
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     notification = db.relationship("Notification", back_populates="deliveries")
