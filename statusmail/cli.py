@@ -7,7 +7,6 @@ import click
 import redis
 from flask import current_app
 from flask.cli import with_appcontext
-from rq import SimpleWorker
 
 from .extensions import db
 from .models import AdminUser
@@ -84,11 +83,15 @@ def rotate_encryption_key():
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 @click.option("--name", default=None, help="Worker name shown in the dashboard.")
+@click.option("--ttl", default=WORKER_TTL, show_default=True, type=click.IntRange(min=16),
+              help="Seconds the worker's registration lives; an idle worker heartbeats "
+                   "every ttl - 15 s.")
 @with_appcontext
-def worker(burst, name):
+def worker(burst, name, ttl):
     """Run an RQ worker for the mail queues inside the app context."""
     from . import QUEUE_NAMES
     from .jobs.fanout import prepare_worker
+    from .worker import MailWorker
     # Workers are what send: the environment's settings are in the row before they do.
     if apply_mail_environment(current_app.config["MAIL_ENVIRONMENT"]):
         log.warning("Delivery settings updated from the environment.")
@@ -98,8 +101,8 @@ def worker(burst, name):
             queues = [get_queue(queue_name) for queue_name in QUEUE_NAMES]
             # A short TTL makes idle workers heartbeat every ~30 s, so the admin's
             # worker-health indicator notices a dead one quickly.
-            SimpleWorker(queues, connection=redis_connection(), name=name,
-                         worker_ttl=WORKER_TTL).work(burst=burst, logging_level="INFO")
+            MailWorker(queues, connection=redis_connection(), name=name,
+                       worker_ttl=ttl).work(burst=burst, logging_level="INFO")
             return
         except redis.ConnectionError as exc:
             if burst:
