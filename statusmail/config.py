@@ -93,6 +93,8 @@ def load_config(instance_path):
         "CONFIRM_MAX_AGE_HOURS": _int_env("STATUSMAIL_CONFIRM_MAX_AGE_HOURS", 48),
         "DELIVERY_LEASE_SECONDS": _int_env("STATUSMAIL_DELIVERY_LEASE_SECONDS", 300),
         "FANOUT_BATCH_SIZE": _int_env("STATUSMAIL_FANOUT_BATCH_SIZE", 500),
+        "FANOUT_RETRY_BASE_SECONDS": _int_env("STATUSMAIL_FANOUT_RETRY_BASE_SECONDS", 30),
+        "SCHEDULER_INTERVAL": _int_env("STATUSMAIL_SCHEDULER_INTERVAL", 5),
         # Reverse proxies in front of the web process whose X-Forwarded-* headers to trust
         # (rate limits key on the client address).
         "TRUSTED_PROXIES": _int_env("STATUSMAIL_TRUSTED_PROXIES", 0),
