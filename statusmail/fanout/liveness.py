@@ -26,6 +26,7 @@ from .queue import enqueue_batches, lease_seconds
 
 log = logging.getLogger(__name__)
 ALIVE_KEY = "statusmail:fanout:alive:{}"
+BATCH_JOB = "statusmail.jobs.fanout.send_batch"
 _NO_SYNC = {"synchronize_session": False}
 
 
@@ -96,8 +97,8 @@ def recover_dead_jobs():
         except NoSuchJobError:
             _forget(registry, job_id, execution_id, None)
             continue
-        if not _started_long_enough_ago(job, now):
-            continue  # it may not have reached its first beat yet
+        if job.func_name != BATCH_JOB or not _started_long_enough_ago(job, now):
+            continue  # not a batch (which beats), or not at its first beat yet
         notification_id, delivery_ids = job.args
         log.warning("Fan-out job %s died before finishing; its deliveries go back to the "
                     "queue.", job_id)
