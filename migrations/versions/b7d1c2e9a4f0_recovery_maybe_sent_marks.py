@@ -1,7 +1,7 @@
 """recovery: mark deliveries that may have been sent before their worker died
 
 Revision ID: b7d1c2e9a4f0
-Revises: 0fff5edbedbf
+Revises: a7c3e91d2b40
 Create Date: 2026-12-01 09:50:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'b7d1c2e9a4f0'
-down_revision = '0fff5edbedbf'
+down_revision = 'a7c3e91d2b40'
 branch_labels = None
 depends_on = None
 
