@@ -1,7 +1,7 @@
 """recovery: mark deliveries that may have been sent before their worker died
 
 Revision ID: b7d1c2e9a4f0
-Revises: a7c3e91d2b40
+Revises: a1c3transfers
 Create Date: 2026-12-01 09:50:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'b7d1c2e9a4f0'
-down_revision = 'a7c3e91d2b40'
+down_revision = 'a1c3transfers'
 branch_labels = None
 depends_on = None
 
