@@ -176,12 +176,12 @@ def measure_baseline(app, notification_id, limit):
 
     with app.app_context():
         notice = render_notice(db.session.get(Notification, notification_id), SiteSettings.get())
-        query = select(Subscriber.id, Subscriber.email).order_by(Subscriber.id)
+        query = select(Subscriber.id, Subscriber.email, Subscriber.link_key).order_by(Subscriber.id)
         recipients = db.session.execute(query.limit(limit) if limit else query).all()
         started = time.perf_counter()
-        for number, (subscriber_id, email) in enumerate(recipients):
+        for number, (subscriber_id, email, link_key) in enumerate(recipients):
             values = notice.values_for(notification_id=notification_id, delivery_id=number,
-                                       subscriber_id=subscriber_id, email=email)
+                                       subscriber_id=subscriber_id, email=email, link_key=link_key)
             message, _ = notice.personalize(values, whole_message=True)
             mail.send(message)
         seconds = time.perf_counter() - started

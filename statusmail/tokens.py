@@ -2,9 +2,19 @@
 
 A token made for one purpose never validates for another, so an unsubscribe link
 cannot confirm an address and a confirmation link cannot reset a password.
+
+A subscriber's link carries only the subscriber's id and a proof derived from the random
+``link_key`` on their row (never the address: links end up in logs). The proof is an
+HMAC of the purpose under that key, so the key itself never leaves the database and a
+proof for one purpose says nothing of another. A deleted row, a new row that reuses an
+address, or a replaced key has no key that matches, so an old link acts on nobody.
 """
+import base64
+import hmac
+from dataclasses import dataclass
+
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 
 class TokenInvalid(Exception):
@@ -24,6 +34,8 @@ PURPOSES = {
     "unsubscribe": None,  # valid as long as the mail that carries it
     "password-reset": 3600,
 }
+SUBSCRIBER_PURPOSES = ("confirm", "manage", "unsubscribe")
+PROOF_BYTES = 16
 
 
 def _serializer(purpose):
@@ -50,8 +62,55 @@ def read_token(purpose, token):
     except SignatureExpired as exc:
         try:
             payload = serializer.load_payload(exc.payload) if exc.payload else None
-        except BadSignature:
+        except BadData:
             payload = None
         raise TokenExpired(payload) from None
-    except BadSignature:
+    except BadData:
         raise TokenInvalid("invalid") from None
+
+
+@dataclass(frozen=True)
+class SubscriberLink:
+    """What a verified subscriber token says: whose link, and the proof of their key."""
+    subscriber_id: int
+    proof: str
+    purpose: str
+
+    def made_with(self, link_key):
+        """True if the link was made with ``link_key`` (a constant-time comparison)."""
+        return hmac.compare_digest(self.proof, key_proof(self.purpose, link_key))
+
+
+def key_proof(purpose, link_key):
+    digest = hmac.digest(link_key.encode(), f"statusmail.{purpose}".encode(), "sha256")
+    return base64.urlsafe_b64encode(digest[:PROOF_BYTES]).rstrip(b"=").decode()
+
+
+def make_subscriber_token(purpose, subscriber_id, link_key):
+    if purpose not in SUBSCRIBER_PURPOSES:
+        raise ValueError(f"{purpose!r} is not a subscriber link")
+    return make_token(purpose, [subscriber_id, key_proof(purpose, link_key)])
+
+
+def _subscriber_link(purpose, payload):
+    """The link a signed payload names; ``None`` for a payload of another shape (an old
+    token that carried no key proof, say)."""
+    if not (isinstance(payload, list) and len(payload) == 2):
+        return None
+    subscriber_id, proof = payload
+    if type(subscriber_id) is not int or not isinstance(proof, str):
+        return None
+    return SubscriberLink(subscriber_id, proof, purpose)
+
+
+def read_subscriber_token(purpose, token):
+    """The :class:`SubscriberLink` of a valid token, ``None`` for a signed token of an older
+    shape; raises :class:`TokenExpired` (its payload a link or ``None``) or :class:`TokenInvalid`.
+    """
+    if purpose not in SUBSCRIBER_PURPOSES:
+        raise ValueError(f"{purpose!r} is not a subscriber link")
+    try:
+        payload = read_token(purpose, token)
+    except TokenExpired as exc:
+        raise TokenExpired(_subscriber_link(purpose, exc.payload)) from None
+    return _subscriber_link(purpose, payload)

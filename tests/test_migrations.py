@@ -52,3 +52,64 @@ def test_upgrade_command_runs(tmp_path):
     with app.app_context():
         assert "subscribers" in sa.inspect(db.engine).get_table_names()
         db.engine.dispose()
+
+
+LINK_KEY_REVISION = "5c1e8d2a9b47"
+
+
+def _count(conn, table):
+    return conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+
+
+def _seed_before_link_keys(conn):
+    """Three subscribers with mail records, as the schema before had them."""
+    for number in (1, 2, 3):
+        conn.execute(sa.text(
+            "INSERT INTO subscribers (email, status, source, created_at, bounce_count, "
+            "all_components, notify_incidents, notify_maintenance, notify_component_changes) "
+            "VALUES (:email, 'confirmed', 'page', CURRENT_TIMESTAMP, 0, "
+            ":flag, :flag, :flag, :flag)"), {"email": f"s{number}@example.com", "flag": True})
+        conn.execute(sa.text(
+            "INSERT INTO outbound_mail (kind, recipient, subscriber_id, state, attempts, "
+            "created_at) SELECT 'confirm', email, id, 'sent', 1, CURRENT_TIMESTAMP "
+            "FROM subscribers WHERE email = :email"), {"email": f"s{number}@example.com"})
+
+
+def test_link_key_migration_backfills_and_keeps_every_related_row(tmp_path):
+    """Existing subscribers get distinct random keys; the SQLite table rebuild must not
+    cascade-delete the rows that refer to them (foreign keys are on in this app)."""
+    checked = 0
+    for url, _ in _fresh_databases(tmp_path):
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade(revision=f"{LINK_KEY_REVISION}-1")
+            with db.engine.begin() as conn:
+                _seed_before_link_keys(conn)
+            upgrade(revision=LINK_KEY_REVISION)
+            with db.engine.begin() as conn:
+                keys = conn.execute(sa.text("SELECT link_key FROM subscribers")).scalars().all()
+                assert len(keys) == 3 and len(set(keys)) == 3
+                assert all(key and len(key) >= 22 for key in keys)
+                assert _count(conn, "outbound_mail") == 3
+                # A deleted subscriber's id is never handed to the next one.
+                newest = conn.execute(sa.text("SELECT max(id) FROM subscribers")).scalar()
+                conn.execute(sa.text("DELETE FROM outbound_mail WHERE subscriber_id = :id"),
+                             {"id": newest})
+                conn.execute(sa.text("DELETE FROM subscribers WHERE id = :id"), {"id": newest})
+                if db.engine.dialect.name == "sqlite":
+                    assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+            with db.session.begin():
+                from statusmail.models import Subscriber
+                newcomer = Subscriber(email="new@example.com")
+                db.session.add(newcomer)
+                db.session.flush()
+                assert newcomer.id > newest
+            db.session.remove()
+            downgrade(revision=f"{LINK_KEY_REVISION}-1")
+            with db.engine.begin() as conn:
+                assert _count(conn, "outbound_mail") == 2
+                assert "link_key" not in {column["name"] for column
+                                          in sa.inspect(conn).get_columns("subscribers")}
+            db.engine.dispose()
+        checked += 1
+    assert checked >= 1

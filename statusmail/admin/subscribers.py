@@ -1,5 +1,6 @@
-"""Admin: the subscriber list with search and filters, one subscriber's record, removal
-and re-sending a confirmation (CSV export and import: subscriber_transfers)."""
+"""Admin: the subscriber list with search and filters, one subscriber's record, removal,
+re-sending a confirmation and invalidating their links (CSV export and import:
+subscriber_transfers)."""
 from flask import flash, redirect, render_template, request, url_for
 
 from ..extensions import db
@@ -71,6 +72,20 @@ def subscriber_remove(subscriber_id):
         return redirect(_back(form.next.data))
     return render_template("admin/subscribers_remove.html", subscriber=subscriber, form=form,
                            deliveries=admin_service.delivery_count(subscriber_id))
+
+
+@bp.route("/subscribers/<int:subscriber_id>/invalidate-links", methods=["POST"])
+def subscriber_invalidate_links(subscriber_id):
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            email = admin_service.invalidate_links(subscriber_id)
+        except admin_service.SubscriberActionRefused as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"Every link mailed to {email} so far no longer works. The next mail "
+                  "carries new ones.", "success")
+    return redirect(_back(form.next.data))
 
 
 @bp.route("/subscribers/<int:subscriber_id>/resend-confirmation", methods=["POST"])

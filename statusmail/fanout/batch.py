@@ -97,7 +97,7 @@ class BatchRun:
             values = notice.values_for(notification_id=self.notification_id,
                                        delivery_id=recipient.delivery_id,
                                        subscriber_id=recipient.subscriber_id,
-                                       email=recipient.email)
+                                       email=recipient.email, link_key=recipient.link_key)
             message, raw = notice.personalize(values, whole_message=whole_message)
             try:
                 code, reply = transport.send(message, raw)

@@ -31,6 +31,7 @@ class Recipient:
     subscriber_id: int
     email: str
     status: str
+    link_key: str
 
 
 def _execute(statement):
@@ -105,11 +106,12 @@ def load_recipients(delivery_ids):
         .where(Delivery.id.in_(delivery_ids)).order_by(Delivery.id)).all()
     subscriber_ids = sorted({row.subscriber_id for row in rows})
     subscribers = {subscriber.id: subscriber for subscriber in db.session.execute(
-        select(Subscriber.id, Subscriber.email, Subscriber.status)
+        select(Subscriber.id, Subscriber.email, Subscriber.status, Subscriber.link_key)
         .where(Subscriber.id.in_(subscriber_ids)))}
     # A subscriber deleted meanwhile took its delivery with it.
     return [Recipient(row.id, row.attempts, row.subscriber_id,
-                      subscribers[row.subscriber_id].email, subscribers[row.subscriber_id].status)
+                      subscribers[row.subscriber_id].email, subscribers[row.subscriber_id].status,
+                      subscribers[row.subscriber_id].link_key)
             for row in rows if row.subscriber_id in subscribers]
 
 

@@ -25,7 +25,7 @@ from ..models.status import COMPONENT_STATUSES, INCIDENT_IMPACTS, INCIDENT_STATU
 from ..services.links import external_url
 from ..services.timezones import format_local, operator_zone
 from ..services.transactional import default_sender
-from ..tokens import make_token
+from ..tokens import make_subscriber_token
 
 SUBJECT_MAX = 255
 UTC_FORMAT = "%Y-%m-%d %H:%M UTC"
@@ -171,15 +171,17 @@ class RenderedNotice:
     placeholders: Placeholders
     message_key: str
 
-    def values_for(self, *, notification_id, delivery_id, subscriber_id, email):
-        """The placeholder replacements for one delivery: cheap (two HMACs)."""
+    def values_for(self, *, notification_id, delivery_id, subscriber_id, email, link_key):
+        """The placeholder replacements for one delivery: cheap (a few HMACs, no query;
+        the link key comes with the recipient)."""
         holders = self.placeholders
         return {
             holders.recipient: email,
             holders.message_local: delivery_message_local(notification_id, delivery_id,
                                                           self.message_key),
-            holders.unsubscribe_token: make_token("unsubscribe", {"sid": subscriber_id}),
-            holders.manage_token: make_token("manage", {"sid": subscriber_id}),
+            holders.unsubscribe_token: make_subscriber_token("unsubscribe", subscriber_id,
+                                                             link_key),
+            holders.manage_token: make_subscriber_token("manage", subscriber_id, link_key),
         }
 
     def personalize(self, values, whole_message=False):

@@ -1,10 +1,18 @@
 """People who asked for mail, and what they asked for."""
+import secrets
+
 from ..extensions import db
 from . import utcnow
 
 SUBSCRIBER_STATUSES = ("pending", "confirmed", "unsubscribed", "bounced")
 # Hard bounces (5xx recipient rejections) after which an address is no longer mailed.
 SUPPRESS_AFTER_BOUNCES = 3
+LINK_KEY_BYTES = 16
+
+
+def new_link_key():
+    """A fresh random key for a subscriber's links (url-safe text, 22 characters)."""
+    return secrets.token_urlsafe(LINK_KEY_BYTES)
 
 subscriber_components = db.Table(
     "subscriber_components",
@@ -17,6 +25,8 @@ subscriber_components = db.Table(
 
 class Subscriber(db.Model):
     __tablename__ = "subscribers"
+    # SQLite would otherwise give a new row the id of the newest deleted one.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id = db.Column(db.Integer, primary_key=True)
     email = db.Column(db.String(254), unique=True, nullable=False)  # normalised, lower-case
@@ -28,6 +38,10 @@ class Subscriber(db.Model):
     confirmation_sent_at = db.Column(db.DateTime)
     bounce_count = db.Column(db.Integer, nullable=False, default=0)
     last_bounce = db.Column(db.Text)
+    # Every link in mail (confirm, manage, unsubscribe) proves it was made with this key
+    # (tokens.py), so a link dies with its row, and a new key kills every link sent so far.
+    link_key = db.Column(db.String(32), nullable=False, default=new_link_key)
+    links_reset_at = db.Column(db.DateTime)
 
     # Preferences: everything by default; the manage page narrows them.
     all_components = db.Column(db.Boolean, nullable=False, default=True)

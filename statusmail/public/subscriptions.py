@@ -12,7 +12,7 @@ from ..models import SiteSettings
 from ..security_headers import allow_any_framing
 from ..services import subscriptions as service
 from ..services.validation import InvalidEmail, normalize_email
-from ..tokens import TokenExpired, TokenInvalid, make_token
+from ..tokens import TokenExpired, TokenInvalid
 from . import bp
 from .page_cache import cached_page
 from .forms import ActionForm, PreferencesForm, SubscribeForm, WidgetSubscribeForm
@@ -85,8 +85,17 @@ def _bad_link(title, message, status=400):
     return render_template("public/link_invalid.html", title=title, message=message), status
 
 
+def _stale_link():
+    """The one answer for a genuine link that belongs to nobody now: its subscriber was
+    removed, or its links were invalidated (by the operator, or by subscribing again).
+    It never says more, so an old link shows nobody's address."""
+    return render_template("public/link_invalid.html", title="This link is no longer valid",
+                           message="It was made for a subscription that has ended or whose "
+                                   "links have been replaced since.", request_new=True), 400
+
+
 def _manage_url(subscriber):
-    return url_for("public.manage", token=make_token("manage", {"sid": subscriber.id}))
+    return url_for("public.manage", token=service.link_token("manage", subscriber))
 
 
 def _confirmed(subscriber, already):
@@ -107,9 +116,7 @@ def confirm_page(token):
                          "The link may be cut short or mistyped. Copy the whole link from the "
                          "mail, or subscribe again to get a new one.")
     if subscriber is None:
-        return _bad_link("This link is no longer valid",
-                         "We no longer have the subscription it was sent for. "
-                         "Subscribe again to get a new link.")
+        return _stale_link()
     if subscriber.status == "confirmed":
         return _confirmed(subscriber, already=True)
     if subscriber.status != "pending":
@@ -125,16 +132,18 @@ def confirm_page(token):
     return render_template("public/confirm.html", form=form, subscriber=subscriber)
 
 
-def _expired_confirmation(form, payload):
-    email = payload.get("email") if isinstance(payload, dict) else None
-    if not isinstance(email, str):
+def _expired_confirmation(form, link):
+    """An expired link still proves we mailed its subscriber, if its key is current."""
+    if link is None:
         return _bad_link("This link is not valid", "Subscribe again to get a new link.")
-    subscriber = service.subscriber_from_payload("confirm", payload)
-    if subscriber is not None and subscriber.status == "confirmed":
+    subscriber = service.subscriber_for_link(link)
+    if subscriber is None:
+        return _stale_link()
+    if subscriber.status == "confirmed":
         return _confirmed(subscriber, already=True)
     if form.validate_on_submit():
-        service.resend_confirmation(payload)
-        return render_template("public/confirm_resent.html", email=email)
+        service.resend_confirmation(subscriber)
+        return render_template("public/confirm_resent.html", email=subscriber.email)
     return render_template("public/confirm_expired.html", form=form), 400
 
 
@@ -152,8 +161,7 @@ def manage_page(token):
                          "The link may be cut short or mistyped. Copy the whole link from the "
                          "latest notice we sent you.")
     if subscriber is None:
-        return _bad_link("No subscription here", "We no longer have the subscription this "
-                         "link was made for. Subscribe again if you want notices.")
+        return _stale_link()
     groups = service.components_by_group()
     form = PreferencesForm(data={
         "scope": "all" if subscriber.all_components else "selected",
@@ -173,7 +181,7 @@ def manage_page(token):
         flash("Your preferences are saved.", "success")
         return redirect(url_for("public.manage", token=token))
     unsubscribe_url = url_for("public.unsubscribe",
-                              token=make_token("unsubscribe", {"sid": subscriber.id}))
+                              token=service.link_token("unsubscribe", subscriber))
     page = render_template("public/manage.html", form=form, subscriber=subscriber,
                            groups=groups, leave_form=ActionForm(formdata=None),
                            unsubscribe_url=unsubscribe_url)
@@ -189,12 +197,13 @@ def unsubscribe_page(token):
         return _bad_link("This link is not valid",
                          "The link may be cut short or mistyped. Copy the whole link from the "
                          "mail; every notice we send carries one.")
+    if subscriber is None:
+        return _stale_link()
     form = ActionForm()
-    if subscriber is not None and form.validate_on_submit():
+    if form.validate_on_submit():
         service.unsubscribe(subscriber)
-    if subscriber is None or subscriber.status not in ("pending", "confirmed"):
-        resubscribe = SubscribeForm(formdata=None, data={"email": subscriber.email}) \
-            if subscriber is not None else None
+    if subscriber.status not in ("pending", "confirmed"):
+        resubscribe = SubscribeForm(formdata=None, data={"email": subscriber.email})
         return render_template("public/unsubscribed.html", subscriber=subscriber,
                                resubscribe_form=resubscribe)
     return render_template("public/unsubscribe.html", form=form, subscriber=subscriber,
@@ -211,9 +220,14 @@ def unsubscribe_one_click(token):
         subscriber = service.subscriber_from_token("unsubscribe", token)
     except TokenInvalid:
         return _plain("This unsubscribe link is not valid.", 400)
-    if subscriber is not None:
-        service.unsubscribe(subscriber)
-    return _plain(f"You are unsubscribed from {SiteSettings.get().status_page_name}.", 200)
+    site_name = SiteSettings.get().status_page_name
+    if subscriber is None:
+        # Nobody to unsubscribe: the subscription ended or its links were replaced. Not a
+        # failure the provider should retry, and the answer names no one.
+        return _plain(f"This link no longer belongs to a subscription to {site_name}; "
+                      "nothing was changed. Use the link in the latest mail.", 200)
+    service.unsubscribe(subscriber)
+    return _plain(f"You are unsubscribed from {site_name}.", 200)
 
 
 def _plain(text, status):

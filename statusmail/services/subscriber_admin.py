@@ -1,10 +1,12 @@
-"""What the admin does to subscribers one at a time: find, inspect, remove, re-confirm."""
+"""What the admin does to subscribers one at a time: find, inspect, remove, re-confirm,
+invalidate their links."""
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
 from ..models import Delivery, Notification, OutboundMail, Subscriber, subscriber_components, utcnow
 from ..models.subscribers import SUBSCRIBER_STATUSES
 from .outbox import queue_outbound
+from .subscriptions import reset_links
 
 STATUS_FILTERS = ("all",) + SUBSCRIBER_STATUSES
 HISTORY_LIMIT = 200
@@ -79,6 +81,17 @@ def remove_subscriber(subscriber_id):
                        .where(subscriber_components.c.subscriber_id == subscriber_id))
     db.session.delete(subscriber)
     db.session.commit()
+    return email
+
+
+def invalidate_links(subscriber_id):
+    """Replace the subscriber's link key, so no link mailed so far works; return the address.
+
+    For a link that leaked (a forwarded notice, say): the next mail carries new links.
+    """
+    email = reset_links(subscriber_id)
+    if email is None:
+        raise SubscriberActionRefused("That subscriber no longer exists.")
     return email
 
 

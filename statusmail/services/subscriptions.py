@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Component, Subscriber, utcnow
-from ..tokens import read_token
+from ..models.subscribers import new_link_key
+from ..tokens import make_subscriber_token, read_subscriber_token
 from .outbox import queue_outbound
 
 # A second sign-up within this window does not send another confirmation mail: a
@@ -46,10 +47,14 @@ def _request_subscription(email, source):
         return "already_confirmed"
     if subscriber.status in ("unsubscribed", "bounced"):
         # A fresh opt-in. A bounced address gets no notice unless the confirmation
-        # arrives and is acted on, which proves the mailbox works again.
+        # arrives and is acted on, which proves the mailbox works again. It is a new
+        # subscription, so it gets new links: those in mail from before the person left
+        # stop working, and the new confirmation mail carries the new key.
+        now = utcnow()
         moved = _transition(subscriber.id, Subscriber.status == subscriber.status,
                             status="pending", confirmed_at=None, unsubscribed_at=None,
-                            confirmation_sent_at=utcnow())
+                            confirmation_sent_at=now, link_key=new_link_key(),
+                            links_reset_at=now)
         outcome = "resubscribed"
     else:
         cutoff = utcnow() - RESEND_CONFIRMATION_AFTER
@@ -78,21 +83,27 @@ def _queue_confirmation(subscriber):
     queue_outbound("confirm", subscriber.email, subscriber_id=subscriber.id)
 
 
+def link_token(purpose, subscriber):
+    """A signed link for ``subscriber``, bound to their current link key."""
+    return make_subscriber_token(purpose, subscriber.id, subscriber.link_key)
+
+
 def subscriber_from_token(purpose, token):
-    """The subscriber a signed link names, or ``None`` when that subscriber is gone.
+    """The subscriber a signed link belongs to, or ``None`` when it belongs to nobody now.
 
-    Raises ``tokens.TokenExpired`` / ``tokens.TokenInvalid`` for expired or bad links.
-    A confirmation link also names the address it was sent to, so a link minted for a
-    deleted subscriber can never confirm a later one that reuses its id.
+    Raises ``tokens.TokenExpired`` (its ``payload`` a ``SubscriberLink`` or ``None``) /
+    ``tokens.TokenInvalid`` for expired or bad links. ``None`` covers a deleted subscriber,
+    a row that is not the one the link was made for, and links invalidated since.
     """
-    return subscriber_from_payload(purpose, read_token(purpose, token))
+    return subscriber_for_link(read_subscriber_token(purpose, token))
 
 
-def subscriber_from_payload(purpose, payload):
-    if not isinstance(payload, dict) or not isinstance(payload.get("sid"), int):
+def subscriber_for_link(link):
+    """The subscriber whose current key made ``link`` (a ``tokens.SubscriberLink``), or ``None``."""
+    if link is None:
         return None
-    subscriber = db.session.get(Subscriber, payload["sid"])
-    if subscriber is None or (purpose == "confirm" and payload.get("email") != subscriber.email):
+    subscriber = db.session.get(Subscriber, link.subscriber_id)
+    if subscriber is None or not link.made_with(subscriber.link_key):
         return None
     return subscriber
 
@@ -101,6 +112,7 @@ def confirm_subscription(subscriber):
     """Confirm a pending subscriber. Returns "confirmed", "already_confirmed" or "not_pending"."""
     # Acting on the mail proves the address takes mail: earlier bounces no longer count.
     if _transition(subscriber.id, Subscriber.status == "pending",
+                   Subscriber.link_key == subscriber.link_key,
                    status="confirmed", confirmed_at=utcnow(), bounce_count=0):
         db.session.commit()
         return "confirmed"
@@ -108,20 +120,27 @@ def confirm_subscription(subscriber):
     return "already_confirmed" if subscriber.status == "confirmed" else "not_pending"
 
 
-def resend_confirmation(expired_payload):
-    """Send a fresh link for an expired one. ``None`` if the payload names nobody we know.
+def resend_confirmation(subscriber):
+    """Send a fresh link for an expired one; asking again is the same as signing up again."""
+    return request_subscription(subscriber.email)
 
-    The expired link's signature is still checked by ``read_token``, so it proves that we
-    once mailed this address; asking again is then the same as signing up again.
+
+def reset_links(subscriber_id):
+    """Give the subscriber a new link key: every link sent so far stops working.
+
+    Returns the address, or ``None`` if the subscriber is gone.
     """
-    if not isinstance(expired_payload, dict) or not isinstance(expired_payload.get("email"), str):
+    if not _transition(subscriber_id, link_key=new_link_key(), links_reset_at=utcnow()):
+        db.session.rollback()
         return None
-    return request_subscription(expired_payload["email"])
+    db.session.commit()
+    return db.session.get(Subscriber, subscriber_id).email
 
 
 def unsubscribe(subscriber):
     """Stop all mail to a subscriber; doing it twice, or for a pending one, is fine."""
     _transition(subscriber.id, Subscriber.status.in_(("pending", "confirmed")),
+                Subscriber.link_key == subscriber.link_key,
                 status="unsubscribed", unsubscribed_at=utcnow())
     db.session.commit()
 

@@ -4,7 +4,7 @@ from flask import render_template
 from ..extensions import db
 from ..mail.compose import build_message, make_message_id, sender_domain
 from ..models import AdminUser, SiteSettings, Subscriber
-from ..tokens import make_token
+from ..tokens import make_subscriber_token, make_token
 from .links import external_url
 
 
@@ -30,7 +30,7 @@ def render_outbound(row):
         subscriber = db.session.get(Subscriber, row.subscriber_id)
         if subscriber is None or subscriber.status != "pending":
             return None
-        token = make_token("confirm", {"sid": subscriber.id, "email": subscriber.email})
+        token = make_subscriber_token("confirm", subscriber.id, subscriber.link_key)
         subject = f"Confirm your subscription to {settings.status_page_name}"
         text, html = _render("confirm", confirm_url=external_url("public.confirm", token=token),
                              **common)

@@ -46,20 +46,35 @@ class Subscribers:
         with self.app.app_context():
             return OutboundMail.query.count()
 
-    def token(self, purpose, payload):
+    def link_key(self, subscriber_id):
+        return self.get(subscriber_id).link_key
+
+    def token(self, purpose, subscriber_id, link_key=None):
+        """The link the app would mail now: bound to the row's current link key, unless
+        ``link_key`` says otherwise."""
+        from statusmail.tokens import make_subscriber_token
+        key = link_key or self.link_key(subscriber_id)
+        with self.app.app_context():
+            return make_subscriber_token(purpose, subscriber_id, key)
+
+    def signed(self, purpose, payload):
+        """Any payload, signed as tokens.py signs it: for links of another shape or purpose."""
         from statusmail.tokens import make_token
         with self.app.app_context():
             return make_token(purpose, payload)
 
-    def old_token(self, purpose, payload, hours=49):
-        """A token signed ``hours`` ago with the same secret and salt as tokens.py."""
+    def old_token(self, purpose, subscriber_id, hours=49):
+        """The same link, signed ``hours`` ago (with the secret and salt of tokens.py)."""
+        from statusmail.tokens import key_proof
+
         class PastSigner(TimestampSigner):
             def get_timestamp(self):
                 return int(time.time()) - hours * 3600
 
         serializer = URLSafeTimedSerializer(self.app.config["SECRET_KEY"],
                                             salt=f"statusmail.{purpose}", signer=PastSigner)
-        return serializer.dumps(payload)
+        return serializer.dumps([subscriber_id,
+                                 key_proof(purpose, self.link_key(subscriber_id))])
 
 
 def confirm_path(server, address):

@@ -8,7 +8,7 @@ from tests.support import web
                                            ("unsubscribe", "/unsubscribe/{}")])
 def test_link_pages_answer_429_after_twenty_posts_a_minute(client, subscribers, purpose, path):
     subscriber_id = subscribers.add("limited@example.com")
-    url = path.format(subscribers.token(purpose, {"sid": subscriber_id}))
+    url = path.format(subscribers.token(purpose, subscriber_id))
     token = web.csrf_token(client.get(url).text)
     statuses = [client.post(url, data={"csrf_token": token, "scope": "all",
                                        "notify_incidents": "y"}).status_code
