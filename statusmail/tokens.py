@@ -36,6 +36,7 @@ PURPOSES = {
 }
 SUBSCRIBER_PURPOSES = ("confirm", "manage", "unsubscribe")
 PROOF_BYTES = 16
+MAX_ROW_ID = 2 ** 63 - 1  # what SQLite and PostgreSQL can bind as an integer
 
 
 def _serializer(purpose):
@@ -98,7 +99,8 @@ def _subscriber_link(purpose, payload):
     if not (isinstance(payload, list) and len(payload) == 2):
         return None
     subscriber_id, proof = payload
-    if type(subscriber_id) is not int or not isinstance(proof, str):
+    if type(subscriber_id) is not int or not 0 < subscriber_id <= MAX_ROW_ID \
+            or not isinstance(proof, str):
         return None
     return SubscriberLink(subscriber_id, proof, purpose)
 
