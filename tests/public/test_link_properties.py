@@ -6,7 +6,7 @@ on nobody; and no mangled token makes the app fail. "Works" means the page names
 subscriber (200); anything else must name nobody and change nothing.
 
 CI runs ``STATUSMAIL_LINK_EXAMPLES`` (default 30) cases per property; set it higher for a
-long run (docs/link-properties.md).
+long run (docs/testing.md).
 """
 import itertools
 import os
