@@ -83,6 +83,7 @@ def subscriber_invalidate_links(subscriber_id):
         except admin_service.SubscriberActionRefused as exc:
             flash(str(exc), "error")
         else:
+            note("subscriber_links_invalidated", subscriber_id=subscriber_id)
             flash(f"Every link mailed to {email} so far no longer works. The next mail "
                   "carries new ones.", "success")
     return redirect(_back(form.next.data))

@@ -24,6 +24,7 @@ LABELS = {
     "email_settings_saved": "Email settings saved",
     "notifications_switched": "Notifications switched",
     "subscriber_removed": "Subscriber removed",
+    "subscriber_links_invalidated": "Subscriber's links invalidated",
     "api_token_created": "API token created",
     "api_token_revoked": "API token revoked",
     "notification_cancelled": "Notice cancelled",
