@@ -7,7 +7,7 @@ table is rebuilt with AUTOINCREMENT, with foreign keys off for the rebuild: drop
 old table with them on would cascade-delete every subscriber's preferences and mail records.
 
 Revision ID: 5c1e8d2a9b47
-Revises: a7c3e91d2b40
+Revises: a1c3transfers
 Create Date: 2026-12-01 09:50:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '5c1e8d2a9b47'
-down_revision = 'a7c3e91d2b40'
+down_revision = 'a1c3transfers'
 branch_labels = None
 depends_on = None
 
