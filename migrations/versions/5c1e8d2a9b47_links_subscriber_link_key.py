@@ -7,7 +7,7 @@ table is rebuilt with AUTOINCREMENT, with foreign keys off for the rebuild: drop
 old table with them on would cascade-delete every subscriber's preferences and mail records.
 
 Revision ID: 5c1e8d2a9b47
-Revises: a1c3transfers
+Revises: b7d1c2e9a4f0
 Create Date: 2026-12-01 09:50:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '5c1e8d2a9b47'
-down_revision = 'a1c3transfers'
+down_revision = 'b7d1c2e9a4f0'
 branch_labels = None
 depends_on = None
 
