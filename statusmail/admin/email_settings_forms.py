@@ -2,15 +2,14 @@
 :mod:`statusmail.services.email_settings`'s job."""
 import ipaddress
 import re
-from email.errors import HeaderParseError
-from email.header import decode_header, make_header
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, RadioField,
-                     StringField, TextAreaField)
+from wtforms import (BooleanField, EmailField, PasswordField, RadioField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, StopValidation, ValidationError
 
+from ..form_fields import PlainText, WholeNumberField
 from ..mail.addresses import credential_problem
 from ..services.timezones import is_valid_zone
 from ..services.validation import InvalidEmail, normalize_email
@@ -20,21 +19,6 @@ _HOST_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-class WholeNumberField(IntegerField):
-    """An integer field where blank means "no value" and junk gets a plain message."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        raw = valuelist[0].strip()
-        self.data = None
-        if raw:
-            try:
-                self.data = int(raw)
-            except ValueError:
-                raise ValueError("Enter a whole number, without units.") from None
 
 
 def required(message):
@@ -50,19 +34,6 @@ def required(message):
 def optional_number(form, field):
     if field.data is None:
         raise StopValidation()
-
-
-def single_line(form, field):
-    """Refuse control characters, also when hidden in an RFC 2047 word: they forge headers."""
-    value = field.data or ""
-    decoded = value
-    if "=?" in value:
-        try:
-            decoded = str(make_header(decode_header(value)))
-        except (HeaderParseError, LookupError, UnicodeDecodeError):
-            decoded = value
-    if any(ord(char) < 32 or ord(char) == 127 for char in value + decoded):
-        raise ValidationError("Use a single line without line breaks or control characters.")
 
 
 def email_address(form, field):
@@ -127,11 +98,11 @@ DELIVERY_FIELDS = (
 class EmailSettingsForm(FlaskForm):
     status_page_name = StringField(
         "Status page name", filters=[strip],
-        validators=[required("Enter a name for the status page."), Length(max=120), single_line],
+        validators=[required("Enter a name for the status page."), Length(max=120), PlainText()],
         description="Shown on the status page, and in the subject of every mail.")
     timezone = StringField(
         "Operator time zone", filters=[strip],
-        validators=[required("Enter a time zone."), time_zone],
+        validators=[required("Enter a time zone."), PlainText(), time_zone],
         description="Times in the admin and in mails are shown in this zone, e.g. Europe/Berlin.")
     delivery_retention_days = WholeNumberField(
         "Keep the delivery log for (days)",
@@ -146,7 +117,7 @@ class EmailSettingsForm(FlaskForm):
         required("Enter a port."), NumberRange(1, 65535, "Enter a port from 1 to 65535.")])
     smtp_security = RadioField("Security", choices=SECURITY_CHOICES, default="starttls")
     smtp_username = StringField("Username", filters=[strip], validators=[
-        Length(max=255), single_line, sendable_credential("username")])
+        Length(max=255), PlainText(), sendable_credential("username")])
     smtp_password = PasswordField("Password", validators=[
         Length(max=1000), sendable_credential("password")])
     remove_smtp_password = BooleanField("Remove the stored password")
@@ -156,11 +127,11 @@ class EmailSettingsForm(FlaskForm):
         "Self-signed certificate host", filters=[strip], validators=[Length(max=255), host_name])
 
     sendgrid_api_key = PasswordField("API key", filters=[strip], validators=[
-        Length(max=1000), sendable_credential("API key")])
+        Length(max=1000), PlainText(), sendable_credential("API key")])
     remove_sendgrid_api_key = BooleanField("Remove the stored API key")
 
     from_address = EmailField("From address", filters=[strip], validators=[email_address])
-    from_name = StringField("From name", filters=[strip], validators=[Length(max=120), single_line])
+    from_name = StringField("From name", filters=[strip], validators=[Length(max=120), PlainText()])
     reply_to = EmailField("Reply-To address", filters=[strip], validators=[email_address])
 
     rate_per_second = WholeNumberField("Messages per second", validators=[
@@ -208,6 +179,7 @@ class TestSendForm(FlaskForm):
     recipient = EmailField("Send to", filters=[strip], validators=[
         required("Enter the address to send the test to."), email_address])
     subject = StringField("Subject", filters=[strip], default="Test mail from statusmail",
-                          validators=[required("Enter a subject."), Length(max=200), single_line])
+                          validators=[required("Enter a subject."), Length(max=200), PlainText()])
     body = TextAreaField("Message", default="If you can read this, Email settings work.",
-                         validators=[required("Enter a message."), Length(max=10000)])
+                         validators=[required("Enter a message."), Length(max=10000),
+                                     PlainText(multi_line=True)])

@@ -7,13 +7,14 @@ They check the shape of the input; the services check the rules (and raise
 from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField,
-    StringField, TextAreaField,
+    BooleanField, DateTimeLocalField, SelectField, SelectMultipleField, StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..form_fields import PlainText, WholeNumberField
 from ..models.status import COMPONENT_STATUSES, INCIDENT_IMPACTS, INCIDENT_STATUSES
 from ..services.incidents import AFFECTED_STATUSES, OPEN_STATUSES
 
@@ -56,13 +57,14 @@ class ActionForm(FlaskForm):
 
 class ComponentDetailsForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Give the component a name."),
-                                           Length(max=120)])
-    group_name = StringField("Group", validators=[Optional(), Length(max=120)],
+                                           Length(max=120), PlainText()])
+    group_name = StringField("Group", validators=[Optional(), Length(max=120), PlainText()],
                              description="Components with the same group are shown together "
                                          "on the status page. Leave empty for none.")
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)],
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000),
+                                                           PlainText(multi_line=True)],
                                 description="Shown on the status page under the name.")
-    position = IntegerField("Display order", default=0, validators=[Optional()],
+    position = WholeNumberField("Display order", default=0, validators=[Optional()],
                             description="Lower numbers are listed first.")
 
 
@@ -83,14 +85,15 @@ _AFFECTED_CHOICES = [SelectChoice("", "Not affected"),
 class IncidentDetailsForm(FlaskForm):
     """Title and impact: chosen when opening an incident, correctable later (silently)."""
     title = StringField("Title", validators=[DataRequired("Give the incident a title."),
-                                             Length(max=200)])
+                                             Length(max=200), PlainText()])
     impact = SelectField("Impact", choices=choices(INCIDENT_IMPACTS), default="minor")
 
 
 class _IncidentFormBase(IncidentDetailsForm):
     status = SelectField("Status", choices=choices(INCIDENT_STATUSES, OPEN_STATUSES))
     message = TextAreaField("First update", validators=[
-        DataRequired("Write what is happening; it is the first entry of the timeline.")])
+        DataRequired("Write what is happening; it is the first entry of the timeline."),
+        PlainText(multi_line=True)])
     notify = notify_field()
 
     def component_fields(self):
@@ -112,20 +115,23 @@ def new_incident_form(components):
 
 class IncidentUpdateForm(FlaskForm):
     status = SelectField("Status", choices=choices(INCIDENT_STATUSES))
-    message = TextAreaField("Message", validators=[DataRequired("Write the update.")])
+    message = TextAreaField("Message", validators=[DataRequired("Write the update."),
+                                                   PlainText(multi_line=True)])
     notify = notify_field()
 
 
 class ResolveIncidentForm(FlaskForm):
-    message = TextAreaField("Closing message", validators=[Optional()],
+    message = TextAreaField("Closing message", validators=[Optional(),
+                                                           PlainText(multi_line=True)],
                             description="Leave empty for “This incident has been resolved.”")
     notify = notify_field()
 
 
 class MaintenanceForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired("Give the maintenance a title."),
-                                             Length(max=200)])
-    description = TextAreaField("Description", validators=[Optional()],
+                                             Length(max=200), PlainText()])
+    description = TextAreaField("Description", validators=[Optional(),
+                                                           PlainText(multi_line=True)],
                                 description="What happens and what people will notice.")
     starts_at = DateTimeLocalField("Starts", format=LOCAL_FORMATS,
                                    invalid_value_message=WHEN_MESSAGE)
@@ -151,5 +157,5 @@ class CancelMaintenanceForm(FlaskForm):
 
 class ApiTokenForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Give the token a name."),
-                                           Length(max=120)],
+                                           Length(max=120), PlainText()],
                        description="What will use it, e.g. “monitoring” or “deploy script”.")

@@ -1,13 +1,19 @@
 """Reading JSON requests and writing JSON answers for the API.
 
-Request bodies are checked for shape here (types, unknown keys); the services check the
-rules. Either way a failure becomes an ``ApiError`` that names the field.
+Request bodies are checked for shape here (types, unknown keys, nesting, characters no
+text may hold); the services check the rules. Either way a failure becomes an
+``ApiError`` that names the field.
 """
 from datetime import datetime, timezone
 
 from flask import request
 
 from ..services.links import external_url
+from ..services.text_validation import text_problem
+
+# No body we take nests deeper than 3 (components: [{"id": …}]); the margin is for
+# error messages, not for use. Python's parser itself gives up near 1,000 levels.
+MAX_NESTING = 16
 
 
 class ApiError(Exception):
@@ -24,15 +30,46 @@ def json_body(allowed, required=True):
     otherwise: a misspelt ``notify`` would silently mail every subscriber)."""
     if not required and not request.get_data():
         return {}
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, _TOO_DEEP) from None
     if not isinstance(body, dict):
         raise ApiError(400, "Send a JSON object in the request body, with "
                        "'Content-Type: application/json'.")
+    _check_nesting_and_text(body)
     unknown = sorted(set(body) - set(allowed))
     if unknown:
         raise ApiError(422, f"Unknown field {unknown[0]!r}. Expected: "
                        + ", ".join(allowed) + ".", unknown[0])
     return body
+
+
+_TOO_DEEP = f"The JSON body is nested too deeply (more than {MAX_NESTING} levels)."
+
+
+def _check_nesting_and_text(body):
+    """Walk the body without recursion (a deep body must not exhaust the stack here
+    either): refuse deep nesting, and strings no field may hold (NUL, control
+    characters, lone surrogates). Each field's own rules come later, in the services."""
+    pending = [(key, value, 1) for key, value in body.items()]
+    while pending:
+        field, value, depth = pending.pop()
+        if depth > MAX_NESTING:
+            raise ApiError(400, _TOO_DEEP, field)
+        if isinstance(value, dict):
+            pending += [(field, key, depth + 1) for key in value]
+            pending += [(field, item, depth + 1) for item in value.values()]
+        elif isinstance(value, list):
+            pending += [(field, item, depth + 1) for item in value]
+        problem = text_problem(value, multi_line=True) or text_problem(field, multi_line=True)
+        if problem:
+            raise ApiError(422, f"'{_printable(field)}': {problem}", _printable(field))
+
+
+def _printable(name):
+    """A field name safe to echo back in a message (it may hold the very characters)."""
+    return name if not text_problem(name) else name.encode("unicode_escape").decode("ascii")
 
 
 def flag(body, key, default=True):

@@ -1,6 +1,8 @@
 """Model groups, one module each. Importing this package registers every table."""
 from datetime import datetime, timezone
 
+INTEGER_MAX = 2**31 - 1  # the largest value an INTEGER column (and id) holds on both databases
+
 
 def utcnow():
     """Naive UTC: what both SQLite and PostgreSQL ``timestamp`` columns store."""

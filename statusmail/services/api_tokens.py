@@ -5,6 +5,7 @@ from datetime import timedelta
 from ..extensions import db
 from ..models import ApiToken, utcnow
 from ..models.api_tokens import hash_token
+from .text_validation import text_problem
 
 TOKEN_PREFIX = "smk_"
 NAME_MAX = 120
@@ -22,6 +23,8 @@ def create_api_token(name):
     name = (name or "").strip()
     if not name:
         raise ValueError("Give the token a name, e.g. the system that will use it.")
+    if text_problem(name):
+        raise ValueError(text_problem(name))
     if len(name) > NAME_MAX:
         raise ValueError(f"Keep the name under {NAME_MAX} characters.")
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..fanout import publish_event
-from ..models import Incident, IncidentComponent, Maintenance, maintenance_components
+from ..models import INTEGER_MAX, Incident, IncidentComponent, Maintenance, maintenance_components
+from .text_validation import text_problem
 
 # Worst last: the status page shows the worst status of a group, and a component that two
 # open incidents touch shows the worse of the two.
@@ -16,7 +17,7 @@ SEVERITY = ("operational", "under_maintenance", "degraded_performance", "partial
             "major_outage")
 TITLE_MAX = 200
 TEXT_MAX = 20_000
-MAX_ID = 2**31 - 1  # the largest id an INTEGER primary key holds
+MAX_ID = INTEGER_MAX
 
 
 class StatusError(ValueError):
@@ -44,8 +45,9 @@ def clean_title(value, field="title"):
     title = (value or "").strip()
     if not title:
         raise StatusError(field, "Give it a title.")
-    if "\r" in title or "\n" in title:
-        raise StatusError(field, "The title must fit on one line.")
+    problem = text_problem(title)
+    if problem:
+        raise StatusError(field, problem)
     if len(title) > TITLE_MAX:
         raise StatusError(field, f"Keep the title under {TITLE_MAX} characters.")
     return title
@@ -55,6 +57,9 @@ def clean_text(value, field, required=True):
     if value is not None and not isinstance(value, str):
         raise StatusError(field, "This must be text.")
     text = (value or "").strip()
+    problem = text_problem(text, multi_line=True)
+    if problem:
+        raise StatusError(field, problem)
     if required and not text:
         raise StatusError(field, "Write a message for the status page.")
     if len(text) > TEXT_MAX:
