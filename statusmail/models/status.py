@@ -1,6 +1,12 @@
 """What the status page shows: components, incidents with their updates, maintenance."""
+import unicodedata
+
+from sqlalchemy.orm import validates
+
 from ..extensions import db
 from . import utcnow
+
+NAME_KEY_MAX = 480  # characters; well inside a PostgreSQL index entry even at 4 bytes each
 
 COMPONENT_STATUSES = {
     "operational": "Operational",
@@ -24,17 +30,32 @@ MAINTENANCE_STATUSES = {
 }
 
 
+def name_key(name):
+    """The form in which two component names are the same name: NFKC, case-folded
+    (Unicode's NFKC_Casefold). SQLite's ``lower()`` folds only ASCII, so comparing there
+    let "ÄPI" and "äpi", or "ﬁle" and "file", sit side by side."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+
+
 class Component(db.Model):
     __tablename__ = "components"
+    __table_args__ = (db.UniqueConstraint("name_key", name="uq_components_name_key"),)
 
     id = db.Column(db.Integer, primary_key=True)
     name = db.Column(db.String(120), nullable=False, unique=True)
+    # name_key(name), kept by the model: the unique key people mean by "the same name".
+    name_key = db.Column(db.String(NAME_KEY_MAX), nullable=False)
     group_name = db.Column(db.String(120))
     description = db.Column(db.Text)
     status = db.Column(db.String(32), nullable=False, default="operational")
     position = db.Column(db.Integer, nullable=False, default=0)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    @validates("name")
+    def _keep_name_key(self, _attribute, value):
+        self.name_key = name_key(value) if isinstance(value, str) else None
+        return value
 
     @property
     def status_label(self):

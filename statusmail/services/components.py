@@ -1,37 +1,56 @@
 """Components: the parts of the service the status page lists, each with a status."""
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import (
     Component, IncidentComponent, Notification, maintenance_components, subscriber_components,
     utcnow,
 )
-from ..models.status import COMPONENT_STATUSES
-from .status import StatusConflict, StatusError, announce, clean_choice, clean_text
+from ..models.status import COMPONENT_STATUSES, NAME_KEY_MAX, name_key
+from .status import MAX_ID, StatusConflict, StatusError, announce, clean_choice, clean_text
+from .text_validation import text_problem
 
 NAME_MAX = 120
+POSITION_MAX = MAX_ID
 
 
 def ordered_components():
     return Component.query.order_by(Component.position, Component.name).all()
 
 
-def _clean_fields(name, group_name, description, position, component_id=None):
-    name = (name or "").strip()
-    if not name:
-        raise StatusError("name", "Give the component a name.")
-    if len(name) > NAME_MAX:
-        raise StatusError("name", f"Keep the name under {NAME_MAX} characters.")
-    clash = Component.query.filter(func.lower(Component.name) == name.lower())
+def _clean_name(value, field, what):
+    if value is not None and not isinstance(value, str):
+        raise StatusError(field, f"The {what} must be text.")
+    value = (value or "").strip()
+    problem = text_problem(value)
+    if problem:
+        raise StatusError(field, problem)
+    if len(value) > NAME_MAX or len(name_key(value)) > NAME_KEY_MAX:
+        raise StatusError(field, f"Keep the {what} under {NAME_MAX} characters.")
+    return value
+
+
+def _name_taken(name, component_id):
+    """Compared in normalised form, so "Zürich" and "ZÜRICH" are one name on every database."""
+    clash = Component.query.filter(Component.name_key == name_key(name))
     if component_id is not None:
         clash = clash.filter(Component.id != component_id)
-    if db.session.query(clash.exists()).scalar():
+    return db.session.query(clash.exists()).scalar()
+
+
+def _clean_fields(name, group_name, description, position, component_id=None):
+    name = _clean_name(name, "name", "name")
+    if not name:
+        raise StatusError("name", "Give the component a name.")
+    if _name_taken(name, component_id):
         raise StatusError("name", f"A component named “{name}” already exists.")
-    group_name = (group_name or "").strip() or None
-    if group_name and len(group_name) > NAME_MAX:
-        raise StatusError("group_name", f"Keep the group name under {NAME_MAX} characters.")
+    group_name = _clean_name(group_name, "group_name", "group name") or None
     if not isinstance(position, int) or isinstance(position, bool):
         raise StatusError("position", "The display order must be a whole number.")
+    if not -POSITION_MAX <= position <= POSITION_MAX:
+        raise StatusError("position", f"Keep the display order between {-POSITION_MAX:,} "
+                          f"and {POSITION_MAX:,}.")
     return {"name": name, "group_name": group_name, "position": position,
             "description": clean_text(description, "description", required=False) or None}
 
@@ -43,7 +62,7 @@ def create_component(*, name, group_name=None, description=None, status="operati
     status = clean_choice(status, COMPONENT_STATUSES, "status", "status")
     component = Component(status=status, **fields)
     db.session.add(component)
-    db.session.commit()
+    _commit_name(fields["name"])
     return component
 
 
@@ -51,8 +70,17 @@ def edit_component(component, *, name, group_name=None, description=None, positi
     for attribute, value in _clean_fields(name, group_name, description, position,
                                           component.id).items():
         setattr(component, attribute, value)
-    db.session.commit()
+    _commit_name(component.name)
     return component
+
+
+def _commit_name(name):
+    """Commit; a name someone else took a moment ago is the same message as any clash."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise StatusError("name", f"A component named “{name}” already exists.") from None
 
 
 def change_component_status(component, status, notify=True):
