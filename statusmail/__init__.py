@@ -13,6 +13,9 @@ from .embedded_redis import ensure_redis
 from .instance_files import prepare_sqlite_file, private_dir
 from . import extensions, log_redaction, security_headers
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .request_input import (
+    ClosingRequest, GuardBodyReads, RowIdConverter, refuse_control_characters_in_query,
+)
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Workers listen in this order: one-off mail first, notices, then long subscriber
@@ -38,6 +41,12 @@ def create_app(config=None):
     if app.config["STATUSMAIL_ENV"] != "production" or os.path.isdir(app.instance_path):
         private_dir(app.instance_path)
     prepare_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.wsgi_app = GuardBodyReads(app.wsgi_app)
+    app.request_class = ClosingRequest
+    # Before any route is added: every <int:…> then only matches what an id column holds.
+    app.url_map.converters["int"] = RowIdConverter
+    app.before_request(refuse_control_characters_in_query)
+
     _init_redis(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(PROJECT_ROOT, "migrations"), render_as_batch=True)
@@ -111,6 +120,10 @@ def _register_error_handlers(app):
     def csrf_error(exc):
         return render_error(400, "Form expired", "This form was open too long or came from "
                             "another site. Go back, reload the page and submit again.")
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return render_error(400, "Bad request", exc.description)
 
     @app.errorhandler(404)
     def not_found(exc):

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 
 from ..extensions import db
 from ..models import CapturedMail
+from ..request_input import page_number
 from ..security_headers import use_mail_preview_policy
 from ..services.captured_mail import captured_page, delete_all_captured, read_captured
 from . import bp
@@ -17,7 +18,7 @@ class DeleteAllCapturedForm(FlaskForm):
 @bp.route("/captured")
 def captured_mail():
     recipient = request.args.get("recipient", "").strip()
-    page = captured_page(request.args.get("page", 1, type=int), recipient)
+    page = captured_page(page_number(), recipient)
     return render_template("admin/captured.html", page=page, recipient=recipient,
                            delete_form=DeleteAllCapturedForm())
 

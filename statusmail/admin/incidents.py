@@ -1,9 +1,10 @@
 """Admin: incidents — open one, post updates to its timeline, resolve it, correct its
 title or impact."""
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 
 from ..extensions import db
 from ..models import Incident
+from ..request_input import page_number
 from ..services import incidents as service
 from ..services.components import ordered_components
 from ..services.status import StatusError, find
@@ -20,7 +21,7 @@ PER_PAGE = 25
 def incidents():
     resolved = (Incident.query.filter(Incident.status == "resolved")
                 .order_by(Incident.resolved_at.desc(), Incident.id.desc())
-                .paginate(page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                .paginate(page=page_number(), per_page=PER_PAGE,
                           error_out=False))
     return render_template("admin/incidents.html", open_incidents=service.open_incidents(),
                            resolved=resolved)

@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..models import Maintenance
+from ..request_input import page_number
 from ..services import maintenance as service
 from ..services.components import ordered_components
 from ..services.status import StatusError, find
@@ -23,7 +24,7 @@ def maintenances():
               .order_by(Maintenance.starts_at).all())
     past = (Maintenance.query.filter(~Maintenance.status.in_(service.ACTIVE_STATES))
             .order_by(Maintenance.starts_at.desc(), Maintenance.id.desc())
-            .paginate(page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+            .paginate(page=page_number(), per_page=PER_PAGE,
                       error_out=False))
     return render_template("admin/maintenance.html", active=active, past=past)
 

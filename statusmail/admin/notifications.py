@@ -1,5 +1,5 @@
 """Delivery log: every notice's fan-out, its live progress, and the operator's controls."""
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 
@@ -7,6 +7,7 @@ from .. import fanout
 from ..extensions import db
 from ..models import Notification
 from ..models.notifications import DELIVERY_STATES
+from ..request_input import page_number
 from ..services import delivery_log
 from ..services.timezones import operator_zone
 from . import bp
@@ -55,7 +56,7 @@ ACTIONS = {"pause": _pause, "resume": _resume, "cancel": _cancel, "retry-failed"
 
 @bp.route("/deliveries")
 def notifications():
-    pages = delivery_log.notifications_page(request.args.get("page", 1, type=int), PER_PAGE)
+    pages = delivery_log.notifications_page(page_number(), PER_PAGE)
     counts_by_id = delivery_log.state_counts([n.id for n in pages.items])
     percents = {n.id: delivery_log.percent_finished(counts_by_id[n.id], n.total)
                 for n in pages.items}
@@ -66,7 +67,7 @@ def notifications():
 @bp.route("/deliveries/<int:notification_id>")
 def notification_detail(notification_id):
     notification = db.get_or_404(Notification, notification_id)
-    failures = delivery_log.failures_page(notification_id, request.args.get("page", 1, type=int),
+    failures = delivery_log.failures_page(notification_id, page_number(),
                                           FAILURES_PER_PAGE)
     return render_template(
         "admin/notifications_detail.html", notification=notification,

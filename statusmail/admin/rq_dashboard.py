@@ -4,12 +4,20 @@ The dashboard has no authentication, no CSRF tokens on its POSTs, and a GET that
 requeues jobs. So: the admin login gate in front of it, and every state-changing or
 non-GET request must come from our own origin (Origin/Referer), which a cross-site
 link or form cannot fake.
+
+Its views also crash on input they do not expect: an instance number past the list, a
+job id that does not exist, a page that is not a number, "compact" on an empty queue
+(RENAME of a key Redis does not have). :func:`_answer_bad_input` turns those into a 404
+or 400 with a message.
 """
+import functools
 from urllib.parse import urlsplit
 
 import rq_dashboard
-from flask import abort, redirect, request, url_for
+from flask import abort, jsonify, redirect, request, url_for
 from flask_login import current_user
+from redis.exceptions import ResponseError
+from rq.exceptions import NoSuchJobError
 
 from ..extensions import csrf
 
@@ -29,6 +37,9 @@ def mount_rq_dashboard(app):
     if guard not in hooks:
         hooks.insert(0, guard)
     app.register_blueprint(blueprint, url_prefix=MOUNT)
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint.startswith(blueprint.name + "."):
+            app.view_functions[endpoint] = _answer_bad_input(view)
 
 
 def guard():
@@ -47,3 +58,27 @@ def _same_origin():
         return False
     origin = urlsplit(source)
     return (origin.scheme, origin.netloc) == (request.scheme, request.host)
+
+
+def _answer_bad_input(view):
+    """The dashboard's view, with its crashes on bad input answered as 4xx (per app:
+    the blueprint itself is shared and stays untouched)."""
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except NoSuchJobError:
+            return _refuse(404, "There is no such job (it may have finished and expired).")
+        except LookupError:  # "Index exceeds RQ list": an instance number we do not have
+            return _refuse(404, "There is no such Redis instance in this dashboard.")
+        except ValueError:  # int() of a page or page size that is not a number
+            return _refuse(400, "Page and page size must be whole numbers.")
+        except ResponseError as error:
+            if request.endpoint == "rq_dashboard.compact_queue" and "no such key" in str(error):
+                return jsonify(status="OK")  # an empty queue: nothing to compact
+            raise
+    return guarded
+
+
+def _refuse(status, message):
+    return jsonify(error=message), status

@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..models import Subscriber
+from ..request_input import page_number
 from ..services import subscriber_admin as admin_service
 from . import bp
 from .security_notes import note
@@ -33,7 +34,7 @@ def _back(target):
 @bp.route("/subscribers")
 def subscribers():
     filter_form, filters = _filters()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     pagination = db.paginate(admin_service.filtered_subscribers(filters["status"], filters["q"]),
                              page=page, per_page=PER_PAGE, error_out=False)
     status_urls = {status: url_for("admin.subscribers", **_link_args({**filters, "status": status}))

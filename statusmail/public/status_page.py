@@ -1,7 +1,8 @@
 """The public status page: current status, incident and maintenance pages, history."""
-from flask import abort, render_template, request
+from flask import abort, render_template
 
 from ..models import Incident, Maintenance
+from ..request_input import page_number
 from ..services.status import find
 from ..services.status_page import HISTORY_PAGES, status_overview
 from ..services.status_page import history as history_days
@@ -33,7 +34,7 @@ def maintenance(maintenance_id):
 
 @bp.route("/history")
 def history():
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     if not 1 <= page <= HISTORY_PAGES:
         abort(404)
     days, has_older = history_days(page)
