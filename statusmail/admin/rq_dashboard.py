@@ -45,6 +45,10 @@ def mount_rq_dashboard(app):
 def guard():
     if not current_user.is_authenticated:
         return redirect(url_for("admin.login", next=request.full_path))
+    if (request.view_args or {}).get("instance_number", 0) != 0:
+        # We mount one Redis. The dashboard's own hook would index into the URL string
+        # (or raise LookupError, a 500) for any other number.
+        return _refuse(404, "There is no such Redis instance in this dashboard.")
     changes_state = request.method != "GET" or any(
         marker in request.path for marker in _STATE_CHANGING_GET)
     if changes_state and not _same_origin():
