@@ -126,3 +126,24 @@ def test_same_origin_post_works(app, admin_client, failed_job):
                                  headers={"Origin": SAME_ORIGIN})
     assert response.status_code == 200
     assert failed_job in _queue(app).job_ids
+
+
+def test_compact_on_an_empty_queue_is_a_no_op(app, admin_client):
+    """rq's compact RENAMEs the queue key, which Redis refuses when the queue is empty."""
+    assert _queue(app).count == 0
+    response = admin_client.post("/admin/rq/queue/fanout/compact",
+                                 headers={"Origin": SAME_ORIGIN})
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "OK"}
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/admin/rq/7/view/queues", 404),                           # no such Redis instance
+    ("/admin/rq/0/data/job/no-such-job.json", 404),
+    ("/admin/rq/0/view/job/no-such-job", 404),
+    ("/admin/rq/0/data/jobs/fanout/failed/8/asc/abc.json", 400),  # page is not a number
+])
+def test_bad_dashboard_requests_get_a_4xx(admin_client, path, status):
+    response = admin_client.get(path)
+    assert response.status_code == status
+    assert response.get_json()["error"]
