@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..form_fields import PlainText
+
 PASSWORD_MIN = 10
 
 
@@ -15,12 +17,12 @@ def _new_password_fields(label):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired()])
+    email = EmailField("Email", validators=[DataRequired(), PlainText()])
     password = PasswordField("Password", validators=[DataRequired()])
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired()])
+    email = EmailField("Email", validators=[DataRequired(), PlainText()])
 
 
 class ResetPasswordForm(FlaskForm):

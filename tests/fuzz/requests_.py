@@ -123,7 +123,9 @@ def api_request(data, route, world, fields, samples):
     query = draw_query(data) if data.draw(st.booleans(), label="has query") else {}
     token = world.api_token
     if data.draw(st.integers(0, 19), label="auth") == 0:
-        token = data.draw(fuzz.text, label="bad token")
+        # No CR/LF: no HTTP client can put them in a header (the test client refuses).
+        token = data.draw(fuzz.text.filter(lambda t: not set(t) & set("\r\n")),
+                          label="bad token")
     headers = {"Authorization": f"Bearer {token}"}
     shape = data.draw(st.integers(0, 9), label="shape")
     if shape <= 5 and fields:

@@ -106,3 +106,11 @@ def test_control_characters_in_a_query_string_are_refused(admin_client):
         response = admin_client.get(path, query_string={"q": "a\u0000b", "recipient": "\u0000"})
         assert response.status_code == 400, path
         assert "control character" in response.get_data(as_text=True)
+
+
+def test_nul_in_the_login_and_reset_forms_is_a_message(client):
+    """PostgreSQL refuses a NUL in any query: the form must stop it first."""
+    for page in ("/admin/login", "/admin/forgot-password"):
+        response = submit(client, page, {"email": "admin\u0000@example.com", "password": "x"})
+        assert response.status_code == 200, page
+        assert "U+0000" in response.text, page
