@@ -24,6 +24,9 @@ from ..extensions import csrf
 MOUNT = "/admin/rq"
 # GET routes that change state in rq-dashboard 0.9.
 _STATE_CHANGING_GET = ("/requeue", "/empty", "/delete", "/compact", "/cancel")
+# The registries its views know; any other name leaves a variable unset (a 500).
+_REGISTRIES = frozenset({"queued", "failed", "deferred", "started", "finished", "scheduled",
+                         "canceled"})
 
 
 def mount_rq_dashboard(app):
@@ -45,6 +48,9 @@ def mount_rq_dashboard(app):
 def guard():
     if not current_user.is_authenticated:
         return redirect(url_for("admin.login", next=request.full_path))
+    registry = (request.view_args or {}).get("registry_name")
+    if registry is not None and registry not in _REGISTRIES:
+        return _refuse(404, "There is no such job registry.")
     if (request.view_args or {}).get("instance_number", 0) != 0:
         # We mount one Redis. The dashboard's own hook would index into the URL string
         # (or raise LookupError, a 500) for any other number.

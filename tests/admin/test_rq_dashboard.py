@@ -142,6 +142,7 @@ def test_compact_on_an_empty_queue_is_a_no_op(app, admin_client):
     ("/admin/rq/0/data/job/no-such-job.json", 404),
     ("/admin/rq/0/view/job/no-such-job", 404),
     ("/admin/rq/0/data/jobs/fanout/failed/8/asc/abc.json", 400),  # page is not a number
+    ("/admin/rq/0/data/jobs/fanout/nonsense/8/asc/1.json", 404),  # no such registry
 ])
 def test_bad_dashboard_requests_get_a_4xx(admin_client, path, status):
     response = admin_client.get(path)
