@@ -86,7 +86,8 @@ def _answer_bad_input(view):
         except ResponseError as error:
             if request.endpoint == "rq_dashboard.compact_queue" and "no such key" in str(error):
                 return jsonify(status="OK")  # an empty queue: nothing to compact
-            raise
+            # Redis refusing the arguments (a page offset past 64 bits, say).
+            return _refuse(400, f"Redis refused this request: {error}")
     return guarded
 
 
