@@ -33,6 +33,7 @@ def create_app(config=None):
         app.config.update(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from .public.page_cache import PageCache
+    app.wsgi_app = GuardBodyReads(app.wsgi_app)  # innermost: only the app reads the body
     app.wsgi_app = PageCache(app.wsgi_app, app.config["SESSION_COOKIE_NAME"])
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -41,7 +42,6 @@ def create_app(config=None):
     if app.config["STATUSMAIL_ENV"] != "production" or os.path.isdir(app.instance_path):
         private_dir(app.instance_path)
     prepare_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
-    app.wsgi_app = GuardBodyReads(app.wsgi_app)
     app.request_class = ClosingRequest
     # Before any route is added: every <int:…> then only matches what an id column holds.
     app.url_map.converters["int"] = RowIdConverter

@@ -1,8 +1,7 @@
 """The public status page: current status, incident and maintenance pages, history."""
-from flask import abort, render_template
+from flask import abort, render_template, request
 
 from ..models import Incident, Maintenance
-from ..request_input import page_number
 from ..services.status import find
 from ..services.status_page import HISTORY_PAGES, status_overview
 from ..services.status_page import history as history_days
@@ -34,7 +33,7 @@ def maintenance(maintenance_id):
 
 @bp.route("/history")
 def history():
-    page = page_number()
+    page = request.args.get("page", 1, type=int)  # range-checked below: no query
     if not 1 <= page <= HISTORY_PAGES:
         abort(404)
     days, has_older = history_days(page)
