@@ -6,7 +6,7 @@ filled here; a name that clashes with an earlier one gets its id appended, since
 components with the same name could not be told apart on the status page either.
 
 Revision ID: c4a9e1f3b2d7
-Revises: b7d1c2e9a4f0
+Revises: 5c1e8d2a9b47
 Create Date: 2026-12-01 10:10:00
 """
 import unicodedata
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c4a9e1f3b2d7"
-down_revision = "b7d1c2e9a4f0"
+down_revision = "5c1e8d2a9b47"
 branch_labels = None
 depends_on = None
 
