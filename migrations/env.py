@@ -83,6 +83,9 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    # Search indexes no model can describe: autogenerate must not propose dropping them.
+    from statusmail.models.search import UNMODELLED_NAMES
+    conf_args.setdefault("include_name", lambda name, type_, parents: name not in UNMODELLED_NAMES)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

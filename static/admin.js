@@ -42,7 +42,8 @@
     }
     set("percent", Math.floor(data.percent));
     set("total", data.total);
-    set("state", data.state);
+    set("state", data.display_state);
+    set("expanded", Math.floor(data.expanded_percent));
     set("rate", (data.rate_per_sec || 0).toFixed(1));
     set("duration", seconds(data.duration_sec));
     card.querySelectorAll('[data-field="bar"]').forEach(function (bar) { bar.style.width = data.percent + "%"; });
@@ -50,8 +51,9 @@
     card.querySelectorAll("[data-count]").forEach(function (cell) {
       cell.textContent = data.counts[cell.getAttribute("data-count")] || 0;
     });
-    // Finished, or paused/resumed elsewhere: reload for the final figures, failures and buttons.
-    if (data.done || data.state !== card.getAttribute("data-state")) { window.location.reload(); }
+    // Finished, expanded, or paused/resumed elsewhere: reload for the final figures,
+    // failures and buttons.
+    if (data.done || data.display_state !== card.getAttribute("data-state")) { window.location.reload(); }
   });
 })();
 

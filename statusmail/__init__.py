@@ -158,5 +158,5 @@ def _register_template_helpers(app):
 
     @app.context_processor
     def site_context():
-        from .models import SiteSettings
-        return {"site_name": SiteSettings.get().status_page_name}
+        from .services.request_settings import current_settings
+        return {"site_name": current_settings().status_page_name}

@@ -9,6 +9,7 @@ from ..models import Notification
 from ..models.notifications import DELIVERY_STATES
 from ..request_input import page_number
 from ..services import delivery_log
+from ..services.keyset import cursor_args
 from ..services.timezones import operator_zone
 from . import bp
 from .security_notes import note
@@ -56,9 +57,9 @@ ACTIONS = {"pause": _pause, "resume": _resume, "cancel": _cancel, "retry-failed"
 
 @bp.route("/deliveries")
 def notifications():
-    pages = delivery_log.notifications_page(page_number(), PER_PAGE)
+    pages = delivery_log.notifications_page(PER_PAGE, *cursor_args())
     counts_by_id = delivery_log.state_counts([n.id for n in pages.items])
-    percents = {n.id: delivery_log.percent_finished(counts_by_id[n.id], n.total)
+    percents = {n.id: delivery_log.percent_finished(counts_by_id[n.id], n)
                 for n in pages.items}
     return render_template("admin/notifications.html", pages=pages, counts_by_id=counts_by_id,
                            percents=percents, zone_name=operator_zone().key)
@@ -67,8 +68,7 @@ def notifications():
 @bp.route("/deliveries/<int:notification_id>")
 def notification_detail(notification_id):
     notification = db.get_or_404(Notification, notification_id)
-    failures = delivery_log.failures_page(notification_id, page_number(),
-                                          FAILURES_PER_PAGE)
+    failures = delivery_log.failures_page(notification_id, FAILURES_PER_PAGE, *cursor_args())
     return render_template(
         "admin/notifications_detail.html", notification=notification,
         progress=fanout.notification_progress(notification_id), failures=failures,

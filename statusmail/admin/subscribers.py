@@ -7,6 +7,7 @@ from ..extensions import db
 from ..models import Subscriber
 from ..request_input import page_number
 from ..services import subscriber_admin as admin_service
+from ..services.keyset import cursor_args
 from . import bp
 from .security_notes import note
 from .subscriber_forms import ActionForm, ExportForm, RemoveSubscriberForm, SubscriberFilterForm
@@ -34,14 +35,13 @@ def _back(target):
 @bp.route("/subscribers")
 def subscribers():
     filter_form, filters = _filters()
-    page = page_number()
-    pagination = db.paginate(admin_service.filtered_subscribers(filters["status"], filters["q"]),
-                             page=page, per_page=PER_PAGE, error_out=False)
+    page = admin_service.subscribers_page(filters["status"], filters["q"], PER_PAGE,
+                                          *cursor_args())
     status_urls = {status: url_for("admin.subscribers", **_link_args({**filters, "status": status}))
                    for status in admin_service.STATUS_FILTERS}
     return render_template("admin/subscribers.html", filter_form=filter_form, filters=filters,
                            link_args=_link_args(filters), status_urls=status_urls,
-                           pagination=pagination, counts=admin_service.status_counts(filters["q"]),
+                           page=page, counts=admin_service.status_counts(filters["q"]),
                            action_form=ActionForm(), export_form=ExportForm())
 
 

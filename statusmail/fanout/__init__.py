@@ -3,7 +3,8 @@
 The database is the truth and Redis only carries work; each step is guarded so that a
 crashed worker or a lost queue delays mail but never drops or repeats it.
 
-- :mod:`.publish` writes the notification and its deliveries, then queues batches;
+- :mod:`.publish` records the notification with the change it announces;
+  :mod:`.expand` (a job) copies its audience into delivery rows and queues batches;
 - :mod:`.queue` puts delivery ids on the "fanout" queue; :mod:`.sweeper` puts back what
   crashed workers or a forgetful Redis lost;
 - :mod:`.ledger` claims deliveries with a lease and records outcomes; :mod:`.recorder`

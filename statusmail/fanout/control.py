@@ -5,11 +5,11 @@ twice, or at the same moment as a worker finishing, acts once. Workers re-read t
 state between messages: a pause lets the message in flight finish and hands the rest
 back to the queue; nothing is skipped and nothing is sent twice.
 """
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, update
 
 from ..extensions import db
 from ..models import Delivery, Notification, utcnow
-from ..models.notifications import DELIVERY_STATES
+from .counts import state_counts
 from .queue import clear_jobs_marker, enqueue_batches, pending_delivery_ids
 
 UNFINISHED = ("queued", "sending")
@@ -89,12 +89,14 @@ def retry_failed(notification_id):
 
 
 def complete_if_finished(notification_id):
-    """Mark a sending notification completed once no delivery is queued or in flight."""
+    """Mark a sending notification completed once its audience is expanded and no
+    delivery is queued or in flight."""
     unfinished = exists().where(Delivery.notification_id == notification_id,
                                 Delivery.state.in_(UNFINISHED))
     result = db.session.execute(
         update(Notification).where(Notification.id == notification_id,
-                                   Notification.state == "sending", ~unfinished)
+                                   Notification.state == "sending",
+                                   Notification.expanding.is_(False), ~unfinished)
         .values(state="completed", finished_at=utcnow()),
         execution_options={"synchronize_session": False})
     db.session.commit()
@@ -104,25 +106,47 @@ def complete_if_finished(notification_id):
 
 
 def notification_progress(notification_id):
-    """Counts by delivery state (one GROUP BY), percent done, send rate and duration."""
+    """Counts by delivery state (maintained counts), percent done, send rate, duration.
+
+    While the audience is still being expanded the state reads "expanding", ``total``
+    is what has been expanded so far and ``expanded_percent`` how far through the
+    subscriber ids the expansion is.
+    """
     notification = db.session.get(Notification, notification_id)
     if notification is None:
         return None
-    counts = dict.fromkeys(DELIVERY_STATES, 0)
-    counts.update(db.session.execute(
-        select(Delivery.state, func.count()).where(Delivery.notification_id == notification_id)
-        .group_by(Delivery.state)).all())
+    counts = state_counts([notification_id])[notification_id]
     total = notification.total
     finished = sum(counts[state] for state in FINISHED)
     end = notification.finished_at or utcnow()
     sending_for = ((end - notification.first_sent_at).total_seconds()
                    if notification.first_sent_at else 0.0)
+    expanding = notification.expanding and notification.state in ("sending", "paused")
     return {
         "state": notification.state,
+        "display_state": notification.display_state,
+        "expanding": expanding,
+        "expanded_percent": _expanded_percent(notification),
         "total": total,
         "counts": counts,
-        "percent": round(100.0 * finished / total, 1) if total else 100.0,
+        "percent": _percent(finished, total, notification),
         "rate_per_sec": round(counts["sent"] / sending_for, 1) if sending_for > 0 else 0.0,
         "duration_sec": round((end - notification.created_at).total_seconds(), 1),
-        "done": notification.state in ("completed", "cancelled") and counts["sending"] == 0,
+        "done": (notification.state in ("completed", "cancelled") and counts["sending"] == 0
+                 and not expanding),
     }
+
+
+def _percent(finished, total, notification):
+    """Share of the audience finished; while expanding, scaled by the share expanded."""
+    done = 100.0 * finished / total if total else 100.0
+    if notification.expanding:
+        done = done * _expanded_percent(notification) / 100.0 if total else 0.0
+    return round(done, 1)
+
+
+def _expanded_percent(notification):
+    if not notification.expanding or not notification.audience_max_subscriber_id:
+        return 100.0
+    return round(100.0 * notification.expanded_through
+                 / notification.audience_max_subscriber_id, 1)

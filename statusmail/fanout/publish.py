@@ -1,15 +1,18 @@
-"""Publishing an event: one notification, one delivery row per subscriber, batch jobs.
+"""Publishing an event: record the notice with the change; a job expands its audience.
 
-The rows are the truth and are committed before any job exists; jobs carry only ids.
+The request writes one notification row, in the transaction of the change it announces,
+and queues one job: its cost does not depend on the number of subscribers. The job
+(:mod:`.expand`) copies the audience into delivery rows and queues their batches; jobs
+carry only ids, and the sweeper restarts an expansion whose job was lost.
 """
-from sqlalchemy import insert, literal, select
+from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Delivery, Notification, SiteSettings, Subscriber, utcnow
+from ..models import Notification, SiteSettings, Subscriber, utcnow
 from ..models.notifications import EVENT_KINDS
-from .audience import audience_condition, event_component_ids
+from .audience import event_component_ids
+from .expand import enqueue_expansion, expansion_lease
 from .notices import snapshot
-from .queue import enqueue_batches, pending_delivery_ids
 
 
 def publish_event(kind, *, incident=None, incident_update=None, maintenance=None,
@@ -18,7 +21,9 @@ def publish_event(kind, *, incident=None, incident_update=None, maintenance=None
 
     Call it after the triggering rows are flushed, in their transaction: it COMMITS that
     transaction with the notice, so the change and its announcement happen together.
-    Turning notifications off later does not stop a notice already published.
+    The audience is the subscribers who exist now (ids up to the highest one now); who
+    of them still wants the notice is decided as each chunk is expanded. Turning
+    notifications off later does not stop a notice already published.
     """
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
@@ -28,26 +33,21 @@ def publish_event(kind, *, incident=None, incident_update=None, maintenance=None
     subject, context = snapshot(kind, incident=incident, incident_update=incident_update,
                                 maintenance=maintenance, component=component,
                                 previous_status=previous_status)
+    last_subscriber = db.session.scalar(select(func.max(Subscriber.id)))
     notification = Notification(
-        kind=kind, subject=subject, context=context, state="sending",
+        kind=kind, subject=subject, context=context, state="sending", total=0,
         incident_id=incident.id if incident is not None else None,
         maintenance_id=maintenance.id if maintenance is not None else None,
-        component_id=component.id if component is not None else None)
+        component_id=component.id if component is not None else None,
+        audience_component_ids=event_component_ids(incident=incident, maintenance=maintenance,
+                                                   component=component),
+        audience_max_subscriber_id=last_subscriber or 0, expanded_through=0,
+        expansion_lease_expires_at=expansion_lease(), expanding=True)
+    if not last_subscriber:
+        notification.state, notification.finished_at = "completed", utcnow()
+        notification.expanding, notification.expansion_lease_expires_at = False, None
     db.session.add(notification)
-    db.session.flush()
-
-    component_ids = event_component_ids(incident=incident, maintenance=maintenance,
-                                        component=component)
-    now = utcnow()
-    audience = select(literal(notification.id), Subscriber.id, literal("queued"), literal(0),
-                      literal(now, db.DateTime)).where(*audience_condition(kind, component_ids))
-    result = db.session.execute(insert(Delivery).from_select(
-        ["notification_id", "subscriber_id", "state", "attempts", "updated_at"], audience))
-    notification.total = result.rowcount
-    if notification.total == 0:
-        notification.state, notification.finished_at = "completed", now
     db.session.commit()
-
-    if notification.total:
-        enqueue_batches(notification.id, pending_delivery_ids(notification.id))
+    if notification.state == "sending":
+        enqueue_expansion(notification.id)
     return notification

@@ -16,6 +16,7 @@ from ..models import Delivery, Notification, SiteSettings, utcnow
 from ..queues import get_queue
 from . import ledger
 from .control import UNFINISHED, complete_if_finished, requeue_waiting, resume_notification
+from .expand import restart_lapsed_expansions
 from .liveness import recover_dead_jobs
 from .queue import MAX_ATTEMPTS, enqueue_batches, has_jobs_marker
 
@@ -166,4 +167,4 @@ def complete_finished():
 
 
 FANOUT_TASKS = [release_expired_leases, queue_due_retries, recover_dead_jobs, recover_lost_jobs,
-                resume_after_provider_fix, complete_finished]
+                resume_after_provider_fix, complete_finished, restart_lapsed_expansions]

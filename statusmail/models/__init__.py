@@ -20,6 +20,8 @@ from .outbound import CapturedMail, OutboundMail  # noqa: E402
 from .api_tokens import ApiToken  # noqa: E402
 from .security import SecurityEvent  # noqa: E402
 from .transfers import SubscriberImportRow, SubscriberTransfer  # noqa: E402
+from .counts import DeliveryStateCount, SubscriberStatusCount  # noqa: E402
+from . import search  # noqa: E402,F401  (the search index DDL)
 
 __all__ = [
     "utcnow", "AdminUser", "SiteSettings", "Component", "Incident", "IncidentComponent",
@@ -27,4 +29,5 @@ __all__ = [
     "subscriber_components", "Notification", "Delivery", "OutboundMail", "CapturedMail", "ApiToken",
     "AdminSession", "SecurityEvent",
     "SubscriberTransfer", "SubscriberImportRow",
+    "DeliveryStateCount", "SubscriberStatusCount",
 ]

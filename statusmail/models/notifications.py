@@ -43,6 +43,14 @@ class Notification(db.Model):
     # Deliveries re-offered after their worker died while their message may already have
     # been accepted: counted here so the delivery log need not count delivery rows.
     maybe_sent_twice = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    # The audience is copied into deliveries by a job, in chunks of subscriber ids
+    # (fanout.expand); publishing only records who it is for and sets ``expanding``
+    # until the last chunk is in. A notice made any other way is complete from the start.
+    audience_component_ids = db.Column(db.JSON)
+    audience_max_subscriber_id = db.Column(db.Integer)
+    expanded_through = db.Column(db.Integer, nullable=False, default=0)
+    expansion_lease_expires_at = db.Column(db.DateTime)
+    expanding = db.Column(db.Boolean, nullable=False, default=False)
 
     deliveries = db.relationship("Delivery", back_populates="notification",
                                  cascade="all, delete-orphan", passive_deletes=True,
@@ -51,6 +59,11 @@ class Notification(db.Model):
     @property
     def kind_label(self):
         return EVENT_KINDS.get(self.kind, self.kind)
+
+    @property
+    def display_state(self):
+        """"expanding" while sending and still copying its audience (``total`` grows)."""
+        return "expanding" if self.expanding and self.state == "sending" else self.state
 
 
 class Delivery(db.Model):

@@ -1,15 +1,24 @@
 """What the admin does to subscribers one at a time: find, inspect, remove, re-confirm,
 invalidate their links."""
-from sqlalchemy import delete, func, select
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, func, literal_column, select, table
 
 from ..extensions import db
-from ..models import Delivery, Notification, OutboundMail, Subscriber, subscriber_components, utcnow
+from ..models import (
+    Delivery, Notification, OutboundMail, Subscriber, SubscriberStatusCount, subscriber_components,
+    utcnow,
+)
+from ..models.search import SEARCH_TABLE
 from ..models.subscribers import SUBSCRIBER_STATUSES
+from .keyset import keyset_page
 from .outbox import queue_outbound
 from .subscriptions import reset_links
 
 STATUS_FILTERS = ("all",) + SUBSCRIBER_STATUSES
 HISTORY_LIMIT = 200
+SEARCH_COUNT_CAP = 1000
+MIN_INDEXED_TERM = 3  # trigrams: shorter terms cannot use the index
 
 
 class SubscriberActionRefused(Exception):
@@ -19,31 +28,81 @@ class SubscriberActionRefused(Exception):
 def subscriber_filters(status="all", search=""):
     """WHERE clauses for the list filters, shared by the list and the CSV export.
 
-    The search is a case-insensitive substring match in which % and _ mean themselves.
+    The search is a case-insensitive substring match in which % and _ mean themselves;
+    it goes through each database's search index (:mod:`statusmail.models.search`).
     """
     clauses = []
     if status in SUBSCRIBER_STATUSES:
         clauses.append(Subscriber.status == status)
     search = (search or "").strip()
     if search:
-        clauses.append(Subscriber.email.icontains(search, autoescape=True))
+        clauses.append(search_clause(search))
     return clauses
 
 
+def search_clause(search):
+    """Addresses are stored lower-case, so the lowered term matches any case.
+
+    PostgreSQL's trigram index serves the LIKE itself. On SQLite the FTS5 trigram
+    table finds the candidates (it needs three characters; shorter terms scan), and the
+    LIKE keeps the meaning exact.
+    """
+    term = search.lower()
+    escaped = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    like = Subscriber.email.like(f"%{escaped}%", escape="/")
+    if db.engine.dialect.name != "sqlite" or len(term) < MIN_INDEXED_TERM:
+        return like
+    phrase = '"' + term.replace('"', '""') + '"'
+    candidates = (select(literal_column("rowid")).select_from(table(SEARCH_TABLE))
+                  .where(literal_column(SEARCH_TABLE).op("MATCH")(phrase)))
+    return and_(Subscriber.id.in_(candidates), like)
+
+
 def filtered_subscribers(status="all", search=""):
-    """A SELECT of the matching subscribers, newest first."""
-    return (select(Subscriber).where(*subscriber_filters(status, search))
-            .order_by(Subscriber.id.desc()))
+    """A SELECT of the matching subscribers, without order (pages and exports add it)."""
+    return select(Subscriber).where(*subscriber_filters(status, search))
+
+
+def subscribers_page(status, search, per_page, after=None, before=None):
+    return keyset_page(filtered_subscribers(status, search), Subscriber.id, per_page,
+                       after, before)
+
+
+@dataclass
+class StatusCounts:
+    """Subscribers per status (and "all"); ``capped`` when a search found more than
+    ``SEARCH_COUNT_CAP`` and the figures count only that many."""
+    counts: dict
+    capped: bool = False
+
+    def __getitem__(self, status):
+        return self.counts[status]
+
+    def label(self, status):
+        """"1000+" for all when capped; a status's figure then means "at least"."""
+        if not self.capped:
+            return str(self.counts[status])
+        return f"{SEARCH_COUNT_CAP}+" if status == "all" else f"{self.counts[status]}+"
 
 
 def status_counts(search=""):
-    """{status: n} of the subscribers a search finds, for every status and "all"."""
+    """Without a search, from the maintained counts (a few rows); with one, counted over
+    at most ``SEARCH_COUNT_CAP`` + 1 matches, so a search that matches a million
+    addresses costs no more than one that matches a thousand."""
     counts = dict.fromkeys(SUBSCRIBER_STATUSES, 0)
-    counts.update(db.session.execute(
-        select(Subscriber.status, func.count()).where(*subscriber_filters("all", search))
-        .group_by(Subscriber.status)).tuples().all())
+    capped = False
+    if (search or "").strip():
+        sample = (select(Subscriber.status).where(*subscriber_filters("all", search))
+                  .limit(SEARCH_COUNT_CAP + 1).subquery())
+        counts.update(db.session.execute(
+            select(sample.c.status, func.count()).group_by(sample.c.status)).tuples().all())
+        capped = sum(counts.values()) > SEARCH_COUNT_CAP
+    else:
+        counts.update((status, int(total)) for status, total in db.session.execute(
+            select(SubscriberStatusCount.status, SubscriberStatusCount.total)).tuples()
+            if status in counts)
     counts["all"] = sum(counts.values())
-    return counts
+    return StatusCounts(counts, capped)
 
 
 def delivery_history(subscriber_id, limit=HISTORY_LIMIT):

@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 
 def operator_zone():
-    from ..models import SiteSettings
-    return zone_or_utc(SiteSettings.get().timezone)
+    from .request_settings import current_settings
+    return zone_or_utc(current_settings().timezone)
 
 
 def zone_or_utc(name):

@@ -5,6 +5,7 @@ from sqlalchemy import func, insert, select
 
 from statusmail.extensions import db
 from statusmail.fanout import publish_event
+from statusmail.fanout.expand import expand_chunk
 from statusmail.models import (
     Component, Delivery, Incident, IncidentComponent, IncidentUpdate, Maintenance, Notification,
     SiteSettings, Subscriber, subscriber_components, utcnow,
@@ -44,8 +45,19 @@ def add_component(app, name, status="operational"):
         return component.id
 
 
+def expand_audience(app, notification_id, chunk=10_000):
+    """Expand a published notice's audience here and now, as its job would (which then
+    finds nothing left to do): the deliveries exist and their batches are queued."""
+    if notification_id is None:
+        return None
+    with app.app_context():
+        while expand_chunk(notification_id, chunk) is not None:
+            pass
+    return notification_id
+
+
 def publish_incident(app, title="Database outage", component_ids=(), message="We are looking.",
-                     kind="incident_created"):
+                     kind="incident_created", expand=True):
     """Open an incident (as the incident service does) and publish it; the notification id."""
     with app.app_context():
         incident = Incident(title=title, impact="major", status="investigating")
@@ -58,10 +70,11 @@ def publish_incident(app, title="Database outage", component_ids=(), message="We
         db.session.flush()
         notification = publish_event(kind, incident=incident, incident_update=entry)
         db.session.commit()
-        return notification.id if notification else None
+        notification_id = notification.id if notification else None
+    return expand_audience(app, notification_id) if expand else notification_id
 
 
-def publish_maintenance(app, kind="maintenance_scheduled", component_ids=()):
+def publish_maintenance(app, kind="maintenance_scheduled", component_ids=(), expand=True):
     with app.app_context():
         start = utcnow().replace(microsecond=0) + timedelta(days=2)
         maintenance = Maintenance(title="Router upgrade", description="New firmware.",
@@ -72,10 +85,11 @@ def publish_maintenance(app, kind="maintenance_scheduled", component_ids=()):
         db.session.flush()
         notification = publish_event(kind, maintenance=maintenance)
         db.session.commit()
-        return notification.id if notification else None
+        notification_id = notification.id if notification else None
+    return expand_audience(app, notification_id) if expand else notification_id
 
 
-def publish_component_change(app, component_id, status="partial_outage"):
+def publish_component_change(app, component_id, status="partial_outage", expand=True):
     with app.app_context():
         component = db.session.get(Component, component_id)
         previous, component.status = component.status, status
@@ -83,7 +97,8 @@ def publish_component_change(app, component_id, status="partial_outage"):
         notification = publish_event("component_status_changed", component=component,
                                      previous_status=previous)
         db.session.commit()
-        return notification.id if notification else None
+        notification_id = notification.id if notification else None
+    return expand_audience(app, notification_id) if expand else notification_id
 
 
 def delivery_states(app, notification_id):
