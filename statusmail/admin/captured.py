@@ -7,6 +7,7 @@ from ..models import CapturedMail
 from ..request_input import page_number
 from ..security_headers import use_mail_preview_policy
 from ..services.captured_mail import captured_page, delete_all_captured, read_captured
+from ..services.keyset import cursor_args
 from . import bp
 from .security_notes import note
 
@@ -18,7 +19,7 @@ class DeleteAllCapturedForm(FlaskForm):
 @bp.route("/captured")
 def captured_mail():
     recipient = request.args.get("recipient", "").strip()
-    page = captured_page(page_number(), recipient)
+    page = captured_page(recipient, *cursor_args())
     return render_template("admin/captured.html", page=page, recipient=recipient,
                            delete_form=DeleteAllCapturedForm())
 

@@ -1,6 +1,7 @@
 """Admin: scheduled maintenance. Times are entered and shown in the status page's zone
 and stored in UTC; the scheduler starts and completes windows on time by itself."""
 from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
@@ -20,9 +21,11 @@ PER_PAGE = 25
 
 @bp.route("/maintenance")
 def maintenances():
-    active = (Maintenance.query.filter(Maintenance.status.in_(service.ACTIVE_STATES))
+    # Components in one query per list, not one per window.
+    listed = Maintenance.query.options(selectinload(Maintenance.components))
+    active = (listed.filter(Maintenance.status.in_(service.ACTIVE_STATES))
               .order_by(Maintenance.starts_at).all())
-    past = (Maintenance.query.filter(~Maintenance.status.in_(service.ACTIVE_STATES))
+    past = (listed.filter(~Maintenance.status.in_(service.ACTIVE_STATES))
             .order_by(Maintenance.starts_at.desc(), Maintenance.id.desc())
             .paginate(page=page_number(), per_page=PER_PAGE,
                       error_out=False))

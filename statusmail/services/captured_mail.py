@@ -7,17 +7,18 @@ from sqlalchemy.orm import defer
 
 from ..extensions import db
 from ..models import CapturedMail
+from .keyset import keyset_page
 
 PER_PAGE = 50
 
 
-def captured_page(page, recipient_contains=""):
-    """Newest first; the raw bytes stay in the database until one mail is opened."""
-    query = (db.select(CapturedMail).options(defer(CapturedMail.raw))
-             .order_by(CapturedMail.created_at.desc(), CapturedMail.id.desc()))
+def captured_page(recipient_contains="", after=None, before=None):
+    """Newest first, a keyset page (no COUNT, no OFFSET: the capture can hold a copy of
+    every notice); the raw bytes stay in the database until one mail is opened."""
+    query = db.select(CapturedMail).options(defer(CapturedMail.raw))
     if recipient_contains:
         query = query.where(CapturedMail.recipient.icontains(recipient_contains, autoescape=True))
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return keyset_page(query, CapturedMail.id, PER_PAGE, after, before)
 
 
 def read_captured(row):

@@ -89,8 +89,8 @@ def test_list_is_newest_first_paginated_and_filterable(app, admin_client):
     first = admin_client.get(LIST).text
     subjects = re.findall(r">Mail (\d\d)<", first)
     assert subjects == [f"{n:02d}" for n in range(54, 4, -1)]
-    assert "Page 1 of 2" in first and "55 mails" in first
-    second = admin_client.get(LIST + "?page=2").text
+    older = re.search(r'href="([^"]+)" rel="next">Older', first).group(1)
+    second = admin_client.get(older.replace("&amp;", "&")).text
     assert re.findall(r">Mail (\d\d)<", second) == ["04", "03", "02", "01", "00"]
 
     filtered = admin_client.get(LIST + "?recipient=USER1").text
@@ -103,7 +103,7 @@ def test_delete_all_asks_first_and_removes_everything(app, admin_client):
     for n in range(3):
         _capture(app, subject=f"Old {n}")
     listing = admin_client.get(LIST).text
-    assert 'data-confirm="Delete all 3 captured mails? This cannot be undone."' in listing
+    assert 'data-confirm="Delete all captured mail? This cannot be undone."' in listing
     response = web.submit(admin_client, LIST, {}, action="/admin/captured/delete-all",
                           follow_redirects=True)
     assert "Deleted 3 captured mails." in response.text and "No captured mail." in response.text

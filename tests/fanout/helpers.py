@@ -6,6 +6,7 @@ from sqlalchemy import func, insert, select
 from statusmail.extensions import db
 from statusmail.fanout import publish_event
 from statusmail.fanout.expand import expand_chunk
+from statusmail.queues import get_queue
 from statusmail.models import (
     Component, Delivery, Incident, IncidentComponent, IncidentUpdate, Maintenance, Notification,
     SiteSettings, Subscriber, subscriber_components, utcnow,
@@ -46,13 +47,18 @@ def add_component(app, name, status="operational"):
 
 
 def expand_audience(app, notification_id, chunk=10_000):
-    """Expand a published notice's audience here and now, as its job would (which then
-    finds nothing left to do): the deliveries exist and their batches are queued."""
+    """Expand a published notice's audience here and now, as its job would, and take
+    that job (now with nothing to do) off the queue: the deliveries exist and only
+    their batches are queued."""
     if notification_id is None:
         return None
     with app.app_context():
         while expand_chunk(notification_id, chunk) is not None:
             pass
+        queue = get_queue("fanout")
+        for job in queue.get_jobs():
+            if job.func_name.endswith(".expand_audience") and job.args == (notification_id,):
+                queue.remove(job)
     return notification_id
 
 

@@ -1,0 +1,83 @@
+"""Every admin page asks the database the same number of questions whatever the size of
+the lists behind it: the deterministic proxy for "flat from 1k to 1M" (bench/ measures
+the times themselves, at 1k and 1M)."""
+from statusmail.extensions import db
+from tests.support import world
+from tests.support.sql import counting_statements
+
+PAGES = [
+    "/admin/",
+    "/admin/email",
+    "/admin/email/test",
+    "/admin/email/test/{test_send}",
+    "/admin/email/test/{test_send}.json",
+    "/admin/subscribers",
+    "/admin/subscribers?status=confirmed",
+    "/admin/subscribers?q=user1",
+    "/admin/subscribers?q=example.org&status=pending",
+    "/admin/subscribers?q=zz",
+    "/admin/subscribers?after={subscriber_after}",
+    "/admin/subscribers?before={subscriber}",
+    "/admin/subscribers/{subscriber}",
+    "/admin/subscribers/{subscriber}/remove",
+    "/admin/subscribers/import",
+    "/admin/components",
+    "/admin/components/new",
+    "/admin/components/{component}",
+    "/admin/incidents",
+    "/admin/incidents?page=2",
+    "/admin/incidents/new",
+    "/admin/incidents/{incident}",
+    "/admin/maintenance",
+    "/admin/maintenance/new",
+    "/admin/maintenance/{maintenance}",
+    "/admin/maintenance/{scheduled}/edit",
+    "/admin/deliveries",
+    "/admin/deliveries?after={notification}",
+    "/admin/deliveries/{notification}",
+    "/admin/deliveries/{notification}.json",
+    "/admin/captured",
+    "/admin/captured/{captured}",
+    "/admin/api-tokens",
+]
+
+
+def _statements_per_page(app, client, ids):
+    measured = {}
+    for template in PAGES:
+        url = template.format(subscriber_after=ids["subscriber"] + 60, **ids)
+        client.get(url)  # first use of a page may warm caches: count the second
+        with counting_statements(app) as statements:
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        measured[template] = sum(statements.values())
+    return measured
+
+
+def test_every_admin_page_makes_the_same_queries_at_20_and_200_rows(app, admin_client):
+    small = _statements_per_page(app, admin_client, world.grow(app, 20, 20, 20))
+    large = _statements_per_page(app, admin_client, world.grow(app, 200, 200, 200))
+    grew = {page: (small[page], large[page]) for page in PAGES if small[page] != large[page]}
+    assert grew == {}, f"pages whose queries grew with the lists: {grew}"
+
+
+def test_a_page_reads_the_settings_row_once(app, admin_client):
+    ids = world.grow(app, 60, 60, 60)
+    with counting_statements(app):
+        pass
+    from sqlalchemy import event
+    with app.app_context():
+        engine = db.engine
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "FROM site_settings" in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = admin_client.get(f"/admin/subscribers/{ids['subscriber']}")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert page.status_code == 200 and page.text.count("CET") + page.text.count("CEST") > 50
+    assert len(seen) == 1, f"{len(seen)} settings queries for one page"
