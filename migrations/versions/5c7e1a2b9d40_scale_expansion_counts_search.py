@@ -63,7 +63,7 @@ SQLITE_TRIGGERS = [
 ]
 
 POSTGRESQL_TRIGGERS = [
-    """CREATE FUNCTION statusmail_count_subscribers() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE OR REPLACE FUNCTION statusmail_count_subscribers() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           IF TG_OP = 'INSERT' THEN
             INSERT INTO subscriber_status_counts (status, total) SELECT status, sum(n) FROM (SELECT status, 1 AS n FROM new_rows) AS changed GROUP BY status HAVING sum(n) <> 0 ORDER BY status ON CONFLICT (status) DO UPDATE SET total = subscriber_status_counts.total + EXCLUDED.total;
@@ -81,7 +81,7 @@ POSTGRESQL_TRIGGERS = [
     """CREATE TRIGGER subscribers_count_update AFTER UPDATE ON subscribers
             REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
             FOR EACH STATEMENT EXECUTE FUNCTION statusmail_count_subscribers()""",
-    """CREATE FUNCTION statusmail_count_deliveries() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE OR REPLACE FUNCTION statusmail_count_deliveries() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           IF TG_OP = 'INSERT' THEN
             INSERT INTO delivery_state_counts (notification_id, state, shard, total) SELECT notification_id, state, shard, sum(n) FROM (SELECT notification_id, state, CAST(id & 7 AS smallint) AS shard, 1 AS n FROM new_rows) AS changed GROUP BY notification_id, state, shard HAVING sum(n) <> 0 ORDER BY notification_id, state, shard ON CONFLICT (notification_id, state, shard) DO UPDATE SET total = delivery_state_counts.total + EXCLUDED.total;

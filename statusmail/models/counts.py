@@ -87,7 +87,7 @@ def _postgresql_counter(table, function, counts_table, keys, key_values):
     new = f"SELECT {key_values}, 1 AS n FROM new_rows"
     old = f"SELECT {key_values}, -1 AS n FROM old_rows"
     return [
-        f"""CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+        f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           IF TG_OP = 'INSERT' THEN
             {upsert.format(rows=new, keys=keys)}

@@ -2,7 +2,7 @@
 invalidate their links."""
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, func, literal_column, select, table
+from sqlalchemy import and_, column, delete, func, select, table
 
 from ..extensions import db
 from ..models import (
@@ -19,6 +19,7 @@ STATUS_FILTERS = ("all",) + SUBSCRIBER_STATUSES
 HISTORY_LIMIT = 200
 SEARCH_COUNT_CAP = 1000
 MIN_INDEXED_TERM = 3  # trigrams: shorter terms cannot use the index
+_SEARCH = table(SEARCH_TABLE, column("rowid"), column(SEARCH_TABLE))
 
 
 class SubscriberActionRefused(Exception):
@@ -40,6 +41,19 @@ def subscriber_filters(status="all", search=""):
     return clauses
 
 
+def _like(term):
+    escaped = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return Subscriber.email.like(f"%{escaped}%", escape="/")
+
+
+def _uses_fts(term):
+    return db.engine.dialect.name == "sqlite" and len(term) >= MIN_INDEXED_TERM
+
+
+def _fts_match(term):
+    return _SEARCH.c[SEARCH_TABLE].op("MATCH")('"' + term.replace('"', '""') + '"')
+
+
 def search_clause(search):
     """Addresses are stored lower-case, so the lowered term matches any case.
 
@@ -48,24 +62,31 @@ def search_clause(search):
     LIKE keeps the meaning exact.
     """
     term = search.lower()
-    escaped = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
-    like = Subscriber.email.like(f"%{escaped}%", escape="/")
-    if db.engine.dialect.name != "sqlite" or len(term) < MIN_INDEXED_TERM:
-        return like
-    phrase = '"' + term.replace('"', '""') + '"'
-    candidates = (select(literal_column("rowid")).select_from(table(SEARCH_TABLE))
-                  .where(literal_column(SEARCH_TABLE).op("MATCH")(phrase)))
-    return and_(Subscriber.id.in_(candidates), like)
+    if not _uses_fts(term):
+        return _like(term)
+    candidates = select(_SEARCH.c.rowid).where(_fts_match(term))
+    return and_(Subscriber.id.in_(candidates), _like(term))
 
 
-def filtered_subscribers(status="all", search=""):
-    """A SELECT of the matching subscribers, without order (pages and exports add it)."""
-    return select(Subscriber).where(*subscriber_filters(status, search))
+def _searched(columns, status, search):
+    """``(SELECT columns … matching, the id column to page by)``.
+
+    On SQLite the FTS5 table leads the join and hands over its matches newest first, so
+    a page (or the capped count) stops after the rows it needs, whether the term
+    matches ten addresses or a million.
+    """
+    term = (search or "").strip().lower()
+    if not term or not _uses_fts(term):
+        return select(*columns).where(*subscriber_filters(status, search)), Subscriber.id
+    query = (select(*columns).select_from(_SEARCH)
+             .join(Subscriber, Subscriber.id == _SEARCH.c.rowid)
+             .where(_fts_match(term), _like(term), *subscriber_filters(status, "")))
+    return query, _SEARCH.c.rowid
 
 
 def subscribers_page(status, search, per_page, after=None, before=None):
-    return keyset_page(filtered_subscribers(status, search), Subscriber.id, per_page,
-                       after, before)
+    query, order_column = _searched([Subscriber], status, search)
+    return keyset_page(query, order_column, per_page, after, before)
 
 
 @dataclass
@@ -92,8 +113,8 @@ def status_counts(search=""):
     counts = dict.fromkeys(SUBSCRIBER_STATUSES, 0)
     capped = False
     if (search or "").strip():
-        sample = (select(Subscriber.status).where(*subscriber_filters("all", search))
-                  .limit(SEARCH_COUNT_CAP + 1).subquery())
+        query, order_column = _searched([Subscriber.status], "all", search)
+        sample = query.order_by(order_column.desc()).limit(SEARCH_COUNT_CAP + 1).subquery()
         counts.update(db.session.execute(
             select(sample.c.status, func.count()).group_by(sample.c.status)).tuples().all())
         capped = sum(counts.values()) > SEARCH_COUNT_CAP
