@@ -50,7 +50,12 @@ def parse_args():
                         help="notices, incidents, windows, captured mails (both sizes)")
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per page")
     parser.add_argument("--json", default=os.path.join(ROOT, "bench", "results"))
-    return parser.parse_args()
+    parser.add_argument("--page", action="append", default=[],
+                        help="only pages whose path contains this (repeatable)")
+    args = parser.parse_args()
+    if args.page:
+        PAGES[:] = [page for page in PAGES if any(part in page for part in args.page)]
+    return args
 
 
 def database_urls(workdir):

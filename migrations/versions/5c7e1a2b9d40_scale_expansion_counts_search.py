@@ -150,6 +150,10 @@ def upgrade():
                                       server_default=sa.false()))
     # Notices published before this change wrote their deliveries at once: not expanding.
 
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.create_index("ix_deliveries_failed", ["notification_id", "id"], unique=False,
+                              postgresql_where=sa.text("state = 'failed'"),
+                              sqlite_where=sa.text("state = 'failed'"))
     op.create_table(
         "subscriber_status_counts",
         sa.Column("status", sa.String(length=16), nullable=False),
@@ -192,6 +196,8 @@ def downgrade():
         op.execute(sa.text("DROP TABLE IF EXISTS subscriber_search"))
     op.drop_table("delivery_state_counts")
     op.drop_table("subscriber_status_counts")
+    with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_deliveries_failed")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_column("expanding")
         batch_op.drop_column("expansion_lease_expires_at")

@@ -72,7 +72,8 @@ class Delivery(db.Model):
     On PostgreSQL every state change writes a new row version with an entry in every
     index (``state`` is indexed, so no such update is HOT), except a partial index whose
     condition the new version fails. So the indexes are few: a delivery marked sent
-    enters three, the primary key, ``uq_delivery_once`` and the per-notification one.
+    enters three, the primary key, ``uq_delivery_once`` and the per-notification one
+    (a failed one also the partial index of failures).
     """
     __tablename__ = "deliveries"
     __table_args__ = (
@@ -88,6 +89,11 @@ class Delivery(db.Model):
         db.Index("ix_deliveries_lease_expiry", "state", "lease_expires_at",
                  postgresql_where=db.text("state = 'sending'"),
                  sqlite_where=db.text("state = 'sending'")),
+        # The delivery log's failures, a page at a time in id order: only failed rows
+        # are in it, so a notice with 50,000 failures need not sort them for each page.
+        db.Index("ix_deliveries_failed", "notification_id", "id",
+                 postgresql_where=db.text("state = 'failed'"),
+                 sqlite_where=db.text("state = 'failed'")),
     )
 
     id = db.Column(db.Integer, primary_key=True)
