@@ -51,10 +51,13 @@ def parse_args():
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per page")
     parser.add_argument("--json", default=os.path.join(ROOT, "bench", "results"))
     parser.add_argument("--page", action="append", default=[],
-                        help="only pages whose path contains this (repeatable)")
+                        help="only this page and those under it, e.g. /admin/deliveries "
+                             "(repeatable)")
     args = parser.parse_args()
     if args.page:
-        PAGES[:] = [page for page in PAGES if any(part in page for part in args.page)]
+        PAGES[:] = [page for page in PAGES if any(
+            page == part or page.startswith((part + "?", part + "/", part + "."))
+            for part in args.page)]
     return args
 
 
