@@ -75,11 +75,13 @@ def grow(app, subscribers, deliveries, rows):
 def _subscribers(have, want, now):
     if want <= have:
         return
+    link_key = ("md5(random()::text || n)" if db.engine.dialect.name == "postgresql"
+                else "lower(hex(randomblob(16)))")
     _run(f"""INSERT INTO subscribers (email, status, source, created_at, confirmed_at,
              bounce_count, all_components, notify_incidents, notify_maintenance,
-             notify_component_changes)
+             notify_component_changes, link_key)
              SELECT 'user' || n || '@example.org', {STATUS_BY_REMAINDER}, 'import', :now, :now,
-                    0, true, true, true, true
+                    0, true, true, true, true, {link_key}
              FROM {_sequence(have, want)}""", now=now)
 
 
