@@ -4,7 +4,6 @@ from flask_wtf import FlaskForm
 
 from ..extensions import db
 from ..models import CapturedMail
-from ..request_input import page_number
 from ..security_headers import use_mail_preview_policy
 from ..services.captured_mail import captured_page, delete_all_captured, read_captured
 from ..services.keyset import cursor_args

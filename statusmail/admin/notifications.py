@@ -7,7 +7,6 @@ from .. import fanout
 from ..extensions import db
 from ..models import Notification
 from ..models.notifications import DELIVERY_STATES
-from ..request_input import page_number
 from ..services import delivery_log
 from ..services.keyset import cursor_args
 from ..services.timezones import operator_zone

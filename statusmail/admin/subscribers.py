@@ -5,7 +5,6 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..models import Subscriber
-from ..request_input import page_number
 from ..services import subscriber_admin as admin_service
 from ..services.keyset import cursor_args
 from . import bp
