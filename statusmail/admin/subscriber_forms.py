@@ -5,6 +5,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SearchField, SelectFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..form_fields import PlainText
 from ..services.subscriber_admin import STATUS_FILTERS
 
 
@@ -38,7 +39,8 @@ class RemoveSubscriberForm(ActionForm):
 
 class ExportForm(FlaskForm):
     """The list's current filters, posted: starting an export writes a file."""
-    q = HiddenField()
+    # The search is stored with the export: the same text rule as every stored field.
+    q = HiddenField(validators=[PlainText()])
     status = HiddenField()
 
     def values(self):

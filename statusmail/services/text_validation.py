@@ -61,3 +61,14 @@ def text_problem(value, multi_line=False):
         return f"It must fit on one line, without line breaks ({code})."
     return f"Use a single line of plain text, without control characters ({code})."
 
+
+
+def printable(value):
+    """``value`` with the characters :func:`text_problem` refuses written as escapes
+    (``\\x00``), for text we keep although nobody vetted it: an uploaded file's name, an
+    address someone tried to sign in with."""
+    if not isinstance(value, str):
+        return value
+    return "".join(char.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(char) in ("Cc", "Cs", *_SEPARATORS) else char
+                   for char in value)

@@ -41,7 +41,11 @@ def fuzz_settings(kind):
 
 @pytest.fixture
 def fuzz_app(make_app):
-    return make_app(RATELIMIT_ENABLED=False, API_RATE_LIMIT="1000000/minute")
+    unlimited = 10**9  # sign-in and reset throttles too: the fuzzer is one client
+    return make_app(RATELIMIT_ENABLED=False, API_RATE_LIMIT="1000000/minute",
+                    SIGNIN_FREE_FAILURES=unlimited, SIGNIN_CLIENT_FAILURES_PER_HOUR=unlimited,
+                    RESET_REQUESTS_PER_PAIR=unlimited, RESET_REQUESTS_PER_CLIENT=unlimited,
+                    RESET_MAILS_PER_ACCOUNT=unlimited)
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@ admin action that changes settings or deletes data, also written to the
 ``statusmail.security`` logger so a log shipper sees it without reading the database."""
 import json
 import logging
-import unicodedata
 
 from ...extensions import db
 from ...models import SecurityEvent
+from ..text_validation import printable
 
 log = logging.getLogger("statusmail.security")
 EMAIL_MAX = 254
@@ -36,24 +36,14 @@ LABELS = {
 FORBIDDEN_DETAIL = frozenset({"password", "token", "secret", "api_key", "key", "plaintext"})
 
 
-def _printable(value):
-    """What an attacker typed is recorded, but its control characters as escapes
-    (``\\x00``): a raw NUL breaks PostgreSQL, and a raw CR/LF forges log lines."""
-    if not isinstance(value, str):
-        return value
-    return "".join(char.encode("unicode_escape").decode("ascii")
-                   if unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") else char
-                   for char in value)
-
-
 def record_security_event(kind, *, actor=None, actor_email=None, client_ip=None, **detail):
     """Write one event and commit it. Call it after the action itself is committed, so the
     log never claims what did not happen. ``detail`` holds facts (ids, names, counts)."""
     leaked = FORBIDDEN_DETAIL.intersection(detail)
     if leaked:
         raise ValueError(f"security event detail must not carry {sorted(leaked)}")
-    detail = {key: _printable(value) for key, value in detail.items()}
-    email = _printable(actor.email if actor is not None else actor_email)
+    detail = {key: printable(value) for key, value in detail.items()}
+    email = printable(actor.email if actor is not None else actor_email)
     event = SecurityEvent(kind=kind, actor_id=actor.id if actor is not None else None,
                           actor_email=(email or None) and email[:EMAIL_MAX],
                           client_ip=client_ip, detail=detail)

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from ...extensions import db
 from ...models import SubscriberTransfer, utcnow
 from ...queues import get_queue, redis_connection
+from ..text_validation import printable
 from . import files
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def start_import(upload, mode, admin_id):
         files.remove(name)
         raise TransferRefused("The file is empty: choose a file with addresses in it.")
     transfer = SubscriberTransfer(kind="import", mode=mode, created_by_id=admin_id,
-                                  original_name=(upload.filename or "upload.csv")[:255],
+                                  original_name=printable(upload.filename or "upload.csv")[:255],
                                   file_name=name, bytes_total=size, phase="reading")
     return _record_and_queue(transfer)
 
