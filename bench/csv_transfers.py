@@ -43,9 +43,23 @@ def _rows(count):
             for n in range(count))
 
 
+def _bulk_insert(db, model, count):
+    """The baseline's way to write rows: executemany in CHUNK-row batches, one commit."""
+    from sqlalchemy import insert
+    batch = []
+    for row in _rows(count):
+        batch.append(row)
+        if len(batch) == CHUNK:
+            db.session.execute(insert(model), batch)
+            batch = []
+    if batch:
+        db.session.execute(insert(model), batch)
+    db.session.commit()
+
+
 def phase(name, rows, work):
     """One measurement, in this (fresh) process; prints a JSON line."""
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import func, select
     app = _app(work)
     from statusmail.extensions import db
     from statusmail.models import Subscriber, SubscriberTransfer
@@ -56,15 +70,7 @@ def phase(name, rows, work):
         db.create_all()
         start = time.perf_counter()
         if name == "insert":
-            batch = []
-            for row in _rows(rows):
-                batch.append(row)
-                if len(batch) == CHUNK:
-                    db.session.execute(insert(Subscriber), batch)
-                    batch = []
-            if batch:
-                db.session.execute(insert(Subscriber), batch)
-            db.session.commit()
+            _bulk_insert(db, Subscriber, rows)
         elif name == "import":
             file_name = files.new_name(".upload")
             with files.open_new(file_name) as out:
@@ -78,15 +84,7 @@ def phase(name, rows, work):
             start = time.perf_counter()
             run_transfer(transfer.id)
         elif name == "export":
-            batch = []
-            for row in _rows(rows):
-                batch.append(row)
-                if len(batch) == CHUNK:
-                    db.session.execute(insert(Subscriber), batch)
-                    batch = []
-            if batch:
-                db.session.execute(insert(Subscriber), batch)
-            db.session.commit()
+            _bulk_insert(db, Subscriber, rows)
             transfer = SubscriberTransfer(kind="export", status_filter="all",
                                           file_name=files.new_name(".csv"))
             db.session.add(transfer)
