@@ -28,12 +28,12 @@ from bench.harness import ROOT, peak_rss_mb  # noqa: E402
 CHUNK = 2000
 
 
-def _app(work):
+def _app(work, database_name="bench"):
     os.environ.update({"STATUSMAIL_INSTANCE_PATH": os.path.join(work, "instance"),
                        "STATUSMAIL_ENV": "development", "REDIS_URL": os.environ.get(
                            "BENCH_REDIS_URL", ""),
                        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
-                       or "sqlite:///" + os.path.join(work, "bench.sqlite3")})
+                       or "sqlite:///" + os.path.join(work, f"{database_name}.sqlite3")})
     from statusmail import create_app
     return create_app()
 
@@ -60,13 +60,16 @@ def _bulk_insert(db, model, count):
 def phase(name, rows, work):
     """One measurement, in this (fresh) process; prints a JSON line."""
     from sqlalchemy import func, select
-    app = _app(work)
+    app = _app(work, f"{name}-{rows}")  # SQLite: a fresh file per phase
     from statusmail.extensions import db
     from statusmail.models import Subscriber, SubscriberTransfer
     from statusmail.services.transfers import run_transfer
     from statusmail.services.transfers import files
     with app.app_context():
-        db.drop_all()
+        if db.engine.dialect.name == "postgresql":
+            # The schema carries more than the models (search index, count triggers).
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         db.create_all()
         start = time.perf_counter()
         if name == "insert":
@@ -117,9 +120,12 @@ def main():
         env = {**os.environ, "BENCH_REDIS_URL": app.config["REDIS_URL"]}
         for rows in sizes:
             for name in ("insert", "import", "export"):
-                out = subprocess.run([sys.executable, __file__, "--phase", name, "--rows",
-                                      str(rows), "--work", work], cwd=ROOT, env=env,
-                                     capture_output=True, text=True, check=True).stdout
+                done = subprocess.run([sys.executable, __file__, "--phase", name, "--rows",
+                                       str(rows), "--work", work], cwd=ROOT, env=env,
+                                      capture_output=True, text=True)
+                if done.returncode:
+                    raise SystemExit(f"bench: the {name} phase failed:\n{done.stderr[-3000:]}")
+                out = done.stdout
                 results.append(json.loads(out.strip().splitlines()[-1]))
                 if results[-1]["state"] != "done" or results[-1]["subscribers"] != rows:
                     raise SystemExit(f"bench: {name} of {rows} did not finish: {results[-1]}")
