@@ -4,6 +4,7 @@ Every change of state is a conditional UPDATE (``WHERE status = <the state we ex
 when two schedulers, or a scheduler and a person pressing "start now", race, exactly one
 of them moves the window and announces it.
 """
+import logging
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -14,6 +15,7 @@ from .status import (
     StatusConflict, StatusError, announce, clean_text, clean_title, find, resting_status,
 )
 
+log = logging.getLogger(__name__)
 ACTIVE_STATES = ("scheduled", "in_progress")
 
 
@@ -163,17 +165,29 @@ def advance_maintenance(now=None):
     """Scheduler task: start windows whose start has come, complete those whose end has.
 
     A window entirely in the past (the scheduler was down) is started and completed in
-    the same tick, each announced once.
+    the same tick, each announced once. Each move is one INFO line: the operator reading
+    the scheduler's output sees what the clock did (ids and times only; titles are the
+    operator's text and stay in the admin).
     """
     now = now or utcnow()
-    due_to_start = db.session.scalars(
-        select(Maintenance.id).where(Maintenance.status == "scheduled",
-                                     Maintenance.starts_at <= now)
+    due_to_start = db.session.execute(
+        select(Maintenance.id, Maintenance.starts_at)
+        .where(Maintenance.status == "scheduled", Maintenance.starts_at <= now)
         .order_by(Maintenance.starts_at)).all()
-    started = sum(start_maintenance(maintenance_id, now) for maintenance_id in due_to_start)
-    due_to_end = db.session.scalars(
-        select(Maintenance.id).where(Maintenance.status == "in_progress",
-                                     Maintenance.ends_at <= now)
+    started = 0
+    for maintenance_id, starts_at in due_to_start:
+        if start_maintenance(maintenance_id, now):
+            started += 1
+            log.info("Started maintenance #%s (scheduled for %s UTC).", maintenance_id,
+                     f"{starts_at:%Y-%m-%d %H:%M}")
+    due_to_end = db.session.execute(
+        select(Maintenance.id, Maintenance.ends_at)
+        .where(Maintenance.status == "in_progress", Maintenance.ends_at <= now)
         .order_by(Maintenance.ends_at)).all()
-    completed = sum(complete_maintenance(maintenance_id, now) for maintenance_id in due_to_end)
+    completed = 0
+    for maintenance_id, ends_at in due_to_end:
+        if complete_maintenance(maintenance_id, now):
+            completed += 1
+            log.info("Completed maintenance #%s (scheduled to end %s UTC).", maintenance_id,
+                     f"{ends_at:%Y-%m-%d %H:%M}")
     return started, completed

@@ -1,4 +1,5 @@
 """The scheduler moves maintenance windows by itself, once, however often it runs."""
+import logging
 import threading
 
 from tests.status.support import HOUR
@@ -86,3 +87,19 @@ def test_racing_schedulers_announce_once(make_app, data):
     kinds = [kind for kind, *_ in data.notices()]
     assert kinds.count("maintenance_started") == 5
     assert kinds.count("maintenance_completed") == 5
+
+
+def test_each_start_and_completion_is_one_info_line(app, data, caplog):
+    database = data.component("Database")
+    past_id = data.maintenance("Upgrade of db.internal", -2 * HOUR, HOUR, [database])
+    running_id = data.maintenance("Long one", -HOUR, 3 * HOUR, [database])
+    with caplog.at_level(logging.INFO, logger="statusmail.services.maintenance"):
+        _tick(app)
+        _tick(app)
+    lines = [(record.levelno, record.getMessage()) for record in caplog.records
+             if record.name == "statusmail.services.maintenance"]
+    assert [message.split(" (")[0] for _, message in lines] == [
+        f"Started maintenance #{past_id}", f"Started maintenance #{running_id}",
+        f"Completed maintenance #{past_id}"]
+    assert {level for level, _ in lines} == {logging.INFO}
+    assert "db.internal" not in caplog.text  # the operator's text stays out of the log
