@@ -4,6 +4,7 @@ from zoneinfo import available_timezones
 from flask import abort, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
+from ..mail.list_id import derived_list_id
 from ..models import SiteSettings
 from ..services.email_settings import describe_delivery, save_email_settings
 from ..services.mail_environment import VARIABLES, describe_mail_environment
@@ -39,6 +40,8 @@ def email_settings():
                            environment=from_environment and describe_mail_environment(
                                from_environment),
                            environment_variables=VARIABLES,
+                           derived_list_id=derived_list_id(
+                               current_app.config["STATUSMAIL_BASE_URL"]),
                            zones=sorted(available_timezones() - _NOT_ZONES))
 
 

@@ -11,6 +11,7 @@ from wtforms.validators import Length, NumberRange, StopValidation, ValidationEr
 
 from ..form_fields import PlainText, WholeNumberField
 from ..mail.addresses import credential_problem
+from ..mail.list_id import clean_list_id, list_id_problem
 from ..services.timezones import is_valid_zone
 from ..services.validation import InvalidEmail, normalize_email
 
@@ -80,6 +81,13 @@ def time_zone(form, field):
                               "Europe/Berlin, America/New_York or UTC.")
 
 
+def list_id(form, field):
+    if field.data:
+        problem = list_id_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
 PROVIDER_CHOICES = [SelectChoice("capture", "None: capture mail locally"),
                     SelectChoice("smtp", "SMTP server"), SelectChoice("sendgrid", "SendGrid API")]
 SECURITY_CHOICES = [SelectChoice("starttls", "STARTTLS (usually port 587)"),
@@ -104,6 +112,11 @@ class EmailSettingsForm(FlaskForm):
         "Operator time zone", filters=[strip],
         validators=[required("Enter a time zone."), PlainText(), time_zone],
         description="Times in the admin and in mails are shown in this zone, e.g. Europe/Berlin.")
+    list_id = StringField(
+        "List-Id", filters=[clean_list_id], validators=[PlainText(), list_id],
+        description="Every notice carries it, so mail clients can filter them as one list, "
+                    "e.g. status.example.com. Leave empty to use the host name of the "
+                    "status page's address.")
     delivery_retention_days = WholeNumberField(
         "Keep the delivery log for (days)",
         validators=[required("Enter a number of days."),

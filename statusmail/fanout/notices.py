@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from flask import current_app, render_template
 
 from ..mail.compose import MailTemplate, build_message, sender_domain
+from ..mail.list_id import list_id_header
 from ..models import SiteSettings
 from ..models.notifications import EVENT_KINDS
 from ..models.status import COMPONENT_STATUSES, INCIDENT_IMPACTS, INCIDENT_STATUSES
@@ -217,7 +218,9 @@ def render_notice(notification, settings):
         text=render_template(f"email/{notification.kind}.txt", **shared),
         html=render_template(f"email/{notification.kind}.html", **shared),
         reply_to=settings.reply_to or None,
-        headers={"List-Unsubscribe": f"<{one_click}>",
+        headers={"List-Id": list_id_header(settings.list_id,
+                                           current_app.config["STATUSMAIL_BASE_URL"]),
+                 "List-Unsubscribe": f"<{one_click}>",
                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                  "Auto-Submitted": "auto-generated",
                  "Precedence": "bulk"},

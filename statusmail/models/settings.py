@@ -13,6 +13,8 @@ class SiteSettings(db.Model):
     status_page_name = db.Column(db.String(120), nullable=False, default="Status")
     notifications_enabled = db.Column(db.Boolean, nullable=False, default=False)
     timezone = db.Column(db.String(64), nullable=False, default="UTC")
+    # The List-Id of every notice (without <>); empty: the base URL's host name.
+    list_id = db.Column(db.String(255))
 
     provider = db.Column(db.String(16), nullable=False, default="capture")
     from_address = db.Column(db.String(254))

@@ -6,7 +6,7 @@ from ..models import SiteSettings
 from .provider_health import clear_provider_failure
 
 PLAIN_FIELDS = (
-    "status_page_name", "timezone", "delivery_retention_days", "provider",
+    "status_page_name", "timezone", "list_id", "delivery_retention_days", "provider",
     "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_timeout",
     "smtp_tls_unverified_host", "from_address", "from_name", "reply_to",
     "rate_per_second", "rate_per_day",

@@ -27,6 +27,7 @@ FIELD_VALUES = {
     "smtp_tls_unverified_host": "smtp.example.com",  # must name the host above
     "smtp_port": "587",
     "timezone": "Europe/Berlin",
+    "list_id": "status.example.com",
     "from_address": "status@example.com",
     "reply_to": "replies@example.com",
     "recipient": "ops@example.com",
