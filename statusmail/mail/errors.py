@@ -11,10 +11,12 @@ DIAGNOSES = {
     "refused": "Connection refused",
     "timeout": "Connection timed out",
     "tls_handshake": "TLS handshake failed",
+    "tls_port": "This port speaks TLS from the first byte",
     "tls_certificate": "TLS certificate not trusted",
     "starttls_unsupported": "Server does not offer STARTTLS",
     "auth_unsupported": "Server does not offer authentication",
     "auth": "Authentication rejected",
+    "auth_required": "The server wants a username and password",
     "sender_rejected": "Sender address rejected",
     "recipient_rejected": "Recipient address rejected",
     "message_rejected": "Message rejected",
@@ -38,6 +40,8 @@ HINTS = {
                "do not match (465 needs SSL/TLS). Raise the timeout only for a known slow server.",
     "tls_handshake": "Match the security setting to the port: 465 uses SSL/TLS, 587 and 25 use "
                      "STARTTLS.",
+    "tls_port": "Choose SSL/TLS in Email settings (port 465 usually speaks it), or keep "
+                "STARTTLS and use the server's STARTTLS port (usually 587).",
     "tls_certificate": "Use the host name the certificate was issued for (usually the provider's "
                        "name, not an IP address). For a private CA set STATUSMAIL_SMTP_CA_FILE; "
                        "for a self-signed server you trust, name it as the self-signed host.",
@@ -47,6 +51,9 @@ HINTS = {
                         "choose STARTTLS: many servers offer login only after it.",
     "auth": "Check the username and password. SendGrid wants an API key with the Mail Send "
             "permission; Gmail wants an app password, not the account password.",
+    "auth_required": "Enter the SMTP username and password your provider gave you in Email "
+                     "settings, with STARTTLS or SSL/TLS so they do not cross the network in "
+                     "the clear.",
     "sender_rejected": "Use a From address on a domain or sender your provider has verified "
                        "for this account.",
     "recipient_rejected": "Check the recipient address: the server does not accept mail for it.",
@@ -118,11 +125,13 @@ DnsError = _error("DnsError", "dns", retryable=True)
 ConnectionRefusedMailError = _error("ConnectionRefusedMailError", "refused", retryable=True)
 SmtpTimeoutError = _error("SmtpTimeoutError", "timeout", retryable=True)
 SmtpTlsError = _error("SmtpTlsError", "tls_handshake", provider_wide=True)
+ImplicitTlsPortError = _error("ImplicitTlsPortError", "tls_port", provider_wide=True)
 SmtpCertificateError = _error("SmtpCertificateError", "tls_certificate", provider_wide=True)
 StartTlsUnsupportedError = _error("StartTlsUnsupportedError", "starttls_unsupported",
                                   provider_wide=True)
 AuthUnsupportedError = _error("AuthUnsupportedError", "auth_unsupported", provider_wide=True)
 SmtpAuthError = _error("SmtpAuthError", "auth", provider_wide=True)
+AuthRequiredError = _error("AuthRequiredError", "auth_required", provider_wide=True)
 SenderRejectedError = _error("SenderRejectedError", "sender_rejected", provider_wide=True)
 RecipientRejectedError = _error("RecipientRejectedError", "recipient_rejected")
 MessageRejectedError = _error("MessageRejectedError", "message_rejected")

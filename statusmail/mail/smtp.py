@@ -7,7 +7,7 @@ import smtplib
 import socket
 import ssl
 
-from . import errors
+from . import errors, tls_probe
 from .addresses import credential_problem, require_recipient, require_sender
 from .base import Transport
 from .compose import envelope_sender, to_bytes
@@ -64,8 +64,8 @@ class SmtpTransport(Transport):
                                              local_hostname=self.helo_domain,
                                              context=self._tls_context())
             else:
-                self.smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout,
-                                         local_hostname=self.helo_domain)
+                self.smtp = tls_probe.ProbingSmtp(self.host, self.port, timeout=self.timeout,
+                                                 local_hostname=self.helo_domain)
             self.smtp.ehlo()
             if self.security == "starttls":
                 self._starttls(where)
@@ -171,11 +171,13 @@ class SmtpTransport(Transport):
         code, reply = self.smtp.mail(sender)
         if code != 250:
             self._reset()
+            self._refuse_unless_login_wanted("MAIL FROM", code, reply)
             raise _reply_error(code, reply, f"MAIL FROM:<{sender}> refused",
                                errors.SenderRejectedError)
         code, reply = self.smtp.rcpt(recipient)
         if code not in (250, 251):
             self._reset()
+            self._refuse_unless_login_wanted("RCPT TO", code, reply)
             raise _reply_error(code, reply, f"RCPT TO:<{recipient}> refused",
                                errors.RecipientRejectedError)
         code, reply = self.smtp.data(raw)
@@ -184,6 +186,16 @@ class SmtpTransport(Transport):
             raise _reply_error(code, reply, "the message was refused after DATA",
                                errors.MessageRejectedError)
         return code, _text(reply)
+
+    def _refuse_unless_login_wanted(self, command, code, reply):
+        """No username is set and the server asks for a login: that, not the address, is
+        what to fix."""
+        if self.username or not _wants_login(code, reply):
+            return
+        raise errors.AuthRequiredError(
+            f"{self.host}:{self.port} answered {command} with {code}: this server wants a "
+            "username and password before it takes mail, and none is set.",
+            code, _text(reply))
 
     def _send_error(self, exc):
         exc = _unwrap_timeout(exc)
@@ -208,6 +220,12 @@ class SmtpTransport(Transport):
             self.smtp.rset()
         except (smtplib.SMTPException, OSError):
             self._abort()
+
+
+def _wants_login(code, reply):
+    """530 (RFC 4954), or a refusal whose words ask for authentication."""
+    words = _text(reply).lower()
+    return code == 530 or (500 <= (code or 0) < 600 and "authentication required" in words)
 
 
 def _unwrap_timeout(exc):

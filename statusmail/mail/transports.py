@@ -16,7 +16,8 @@ from .sendgrid import SendGridTransport
 from .smtp import SmtpTransport
 
 __all__ = ["open_transport", "Transport", "CaptureTransport", "SmtpTransport",
-           "SendGridTransport"]
+           "SendGridTransport", "captured_id"]
+CAPTURED_REPLY_PREFIX = "captured locally as #"
 
 
 def open_transport(settings):
@@ -62,4 +63,12 @@ class CaptureTransport(Transport):
                            subject=message.subject[:998], raw=raw)
         db.session.add(row)
         db.session.flush()
-        return 250, f"captured locally as #{row.id}"
+        return 250, f"{CAPTURED_REPLY_PREFIX}{row.id}"
+
+
+def captured_id(reply):
+    """The captured mail's id in the reply :class:`CaptureTransport` gave; None otherwise."""
+    number = (reply or "").removeprefix(CAPTURED_REPLY_PREFIX)
+    if number != reply and number.isascii() and number.isdigit():
+        return int(number)
+    return None

@@ -3,10 +3,12 @@ reported in terms a person can act on."""
 from datetime import timedelta
 
 import redis
+from sqlalchemy import select
 
 from ..extensions import db
 from ..mail.errors import DIAGNOSES, HINTS, split_description
-from ..models import OutboundMail, utcnow
+from ..mail.transports import captured_id
+from ..models import CapturedMail, OutboundMail, utcnow
 from ..queues import any_worker_alive
 from .outbox import queue_outbound
 
@@ -19,6 +21,15 @@ STATE_LABELS = {
     "sent": "Accepted by the server",
     "failed": "Failed",
     "cancelled": "Cancelled",
+}
+# A test send is tried once, never again: where the general wording promises a retry,
+# say what happens instead.
+TEST_SEND_TITLES = {"temporary": "Refused for now: a temporary failure"}
+TEST_SEND_HINTS = {
+    "temporary": "The server refused this mail for now (greylisting, a rate limit or a busy "
+                 "server). A test send is tried once and not retried; real notices that get "
+                 "this answer are retried automatically. Send another test in a few minutes, "
+                 "and if the answer stays the same, check the server's log or status page.",
 }
 
 
@@ -45,17 +56,27 @@ def report_test_send(row, now=None):
         "recipient": row.recipient, "subject": row.subject,
         "code": row.result_code, "reply": None,
         "diagnosis": row.diagnosis, "title": None, "detail": None, "hint": None,
-        "stalled": None,
+        "stalled": None, "captured": False, "captured_id": None,
     }
     if row.state == "sent":
         report["reply"] = row.result_message
+        copy = captured_id(row.result_message)
+        if copy is not None:
+            report.update(captured=True, captured_id=_still_kept(copy))
     elif row.state in ("failed", "cancelled"):
         detail, reply = split_description(row.result_message, row.diagnosis, row.result_code)
-        report.update(title=DIAGNOSES.get(row.diagnosis, "Not sent"), detail=detail, reply=reply,
-                      hint=HINTS.get(row.diagnosis))
+        report.update(
+            title=TEST_SEND_TITLES.get(row.diagnosis) or DIAGNOSES.get(row.diagnosis, "Not sent"),
+            detail=detail, reply=reply,
+            hint=TEST_SEND_HINTS.get(row.diagnosis) or HINTS.get(row.diagnosis))
     else:
         report["stalled"] = _stalled(row, now)
     return report
+
+
+def _still_kept(captured_mail_id):
+    """The captured copy's id, unless retention or the operator has deleted it since."""
+    return db.session.scalar(select(CapturedMail.id).where(CapturedMail.id == captured_mail_id))
 
 
 def _stalled(row, now):

@@ -2,11 +2,12 @@
 one), sent by a real RQ worker, and must come back as its own diagnosis with the server's
 words. Settings are made through the settings form, the mail through the test-send form."""
 import socket
+import time
 
 import pytest
 
 from statusmail.extensions import db
-from statusmail.models import OutboundMail
+from statusmail.models import CapturedMail, OutboundMail
 from tests.mail.sendgrid_double import AUTH_ERROR, SendGridDouble
 from tests.mail.support import result, save_settings, send_test, smtp_fields
 from tests.support.certs import make_self_signed, server_context
@@ -131,6 +132,73 @@ def test_recipient_rejected(admin_client, run_jobs, smtp_server):
     assert status["title"] == "Recipient address rejected"
     assert status["code"] == 550 and status["reply"] == "5.1.1 User unknown"
     assert "nobody@example.com" in status["detail"] and not server.messages
+
+
+@pytest.mark.parametrize("security", ["starttls", "none"])
+def test_a_plain_start_against_an_implicit_tls_port_is_named_without_waiting(
+        admin_client, run_jobs, smtp_server, cert, security):
+    """The server speaks TLS from the first byte and greets nobody in plain text: the
+    diagnosis names that well before the (long) timeout would have run out."""
+    server = smtp_server(tls_context=server_context(*cert), implicit_tls=True)
+    save_settings(admin_client, **smtp_fields(server, smtp_security=security, smtp_timeout=120))
+    started = time.monotonic()
+    page, status = _fail(admin_client, run_jobs)
+    assert time.monotonic() - started < 60
+    assert status["diagnosis"] == "tls_port"
+    assert status["title"] == "This port speaks TLS from the first byte"
+    assert f"127.0.0.1:{server.port} speaks TLS from the first byte" in status["detail"]
+    assert "choose SSL/TLS" in status["detail"] and "Choose SSL/TLS" in status["hint"]
+    assert not server.messages
+
+
+def test_a_temporary_refusal_says_a_test_is_not_retried(admin_client, run_jobs, smtp_server):
+    server = smtp_server()
+    server.rcpt_replies["busy@example.com"] = "451 4.7.1 Greylisted, try again later"
+    save_settings(admin_client, **smtp_fields(server))
+    page, status = _fail(admin_client, run_jobs, recipient="busy@example.com")
+    assert status["diagnosis"] == "temporary" and status["code"] == 451
+    assert status["reply"] == "4.7.1 Greylisted, try again later"
+    assert status["title"] == "Refused for now: a temporary failure"
+    assert "not retried" in status["hint"] and "real notices" in status["hint"]
+    assert "will retry" not in page.lower()
+    with admin_client.application.app_context():
+        # Tried once: nothing is waiting for a second attempt.
+        row = db.session.get(OutboundMail, status["id"])
+        assert (row.state, row.attempts, row.next_attempt_at) == ("failed", 1, None)
+
+
+def test_a_login_wanted_without_a_username_says_so(app, admin_client, run_jobs, smtp_server,
+                                                   cert):
+    app.config["STATUSMAIL_SMTP_CA_FILE"] = str(cert[0])
+    server = smtp_server(tls_context=server_context(*cert), users=SMTP_USERS, auth_required=True)
+    save_settings(admin_client, **smtp_fields(server, smtp_security="starttls"))
+    page, status = _fail(admin_client, run_jobs)
+    assert status["diagnosis"] == "auth_required" and status["code"] == 530
+    assert status["title"] == "The server wants a username and password"
+    assert "MAIL FROM with 530" in status["detail"]
+    assert "wants a username and password" in page and "5.7.0 Authentication required" in page
+    assert not server.messages
+
+
+def test_a_captured_test_links_its_copy_instead_of_spam_advice(app, admin_client, run_jobs):
+    save_settings(admin_client, provider="capture")
+    outbound_id = send_test(admin_client, subject="Kept here")
+    run_jobs()
+    page, status = result(admin_client, outbound_id)
+    assert status["ok"] and status["captured"]
+    with app.app_context():
+        [copy] = CapturedMail.query.all()
+        assert copy.subject == "Kept here"
+    assert status["captured_id"] == copy.id
+    assert f'href="/admin/captured/{copy.id}"' in page and "Open the captured copy" in page
+    assert "SPF" not in page and "spam" not in page
+
+    with app.app_context():
+        CapturedMail.query.delete()
+        db.session.commit()
+    page, status = result(admin_client, outbound_id)
+    assert status["captured"] and status["captured_id"] is None
+    assert "has been deleted since" in page and "/admin/captured/" not in page
 
 
 def _sent(client, run_jobs, server):

@@ -91,3 +91,15 @@ def test_a_comma_in_the_sender_name_keeps_one_sender(app, smtp_server):
     assert received.mail_from == "status@example.com"
     assert received.message["From"].addresses[0].display_name == "Example, Inc. Status"
     assert received.message["From"].addresses[0].addr_spec == "status@example.com"
+
+
+def test_a_530_after_logging_in_stays_an_authentication_problem(app, scripted):
+    """"Wants a username and password" is said only when none is set."""
+    server = scripted(replies={"EHLO": ["250-scripted", "250 AUTH PLAIN"],
+                               "AUTH": ["235 2.7.0 Authentication successful"],
+                               "MAIL": ["530 5.7.0 Authentication required"],
+                               "RSET": ["250 OK"]})
+    with app.app_context(), _transport(server, username="mailer", password="pw") as transport:
+        with pytest.raises(errors.SmtpAuthError) as caught:
+            transport.send(_message())
+    assert caught.value.code == 530 and "MAIL FROM" in caught.value.detail

@@ -69,7 +69,7 @@ class SmtpTestServer:
     """Start with :meth:`start`; read :attr:`messages`; :meth:`wait_for` polls with a bound."""
 
     def __init__(self, *, tls_context=None, implicit_tls=False, users=None,
-                 auth_require_tls=True, offer_starttls=True):
+                 auth_require_tls=True, offer_starttls=True, auth_required=False):
         self.host = "127.0.0.1"
         self.port = free_port()
         self.messages = []
@@ -83,6 +83,7 @@ class SmtpTestServer:
         if users is not None:
             kwargs["authenticator"] = self._authenticate
             kwargs["auth_require_tls"] = auth_require_tls
+            kwargs["auth_required"] = auth_required  # MAIL FROM before AUTH: 530
         else:
             kwargs["auth_require_tls"] = False
         if implicit_tls:
