@@ -86,3 +86,53 @@
     card.querySelectorAll('[role="progressbar"]').forEach(function (bar) { bar.setAttribute("aria-valuenow", Math.floor(data.percent)); });
   });
 })();
+
+// Audience preview: "This notifies N subscribers (…)" next to a button that sends a notice,
+// asked again from /admin/audience.json whenever the form's components or "notify" change.
+(function () {
+  "use strict";
+  function componentIds(form) {
+    var ids = [];
+    form.querySelectorAll('select[name^="component_"]').forEach(function (select) {
+      if (select.value) { ids.push(select.name.slice("component_".length)); }
+    });
+    form.querySelectorAll('input[name="component_ids"]:checked').forEach(function (box) {
+      ids.push(box.value);
+    });
+    return ids;
+  }
+  function follow(el, form) {
+    var sentence = el.querySelector("[data-audience-sentence]");
+    var asked = 0;
+    function refresh() {
+      var notify = form.querySelector('input[type="checkbox"][name="notify"]');
+      asked += 1;
+      var mine = asked;
+      if (notify && !notify.checked) {
+        sentence.textContent = "Nobody will be mailed: \u201cNotify subscribers\u201d is off.";
+        return;
+      }
+      var url = new URL(el.getAttribute("data-audience-url"), window.location.href);
+      if (el.hasAttribute("data-audience-live")) {
+        url.searchParams.delete("component");
+        componentIds(form).forEach(function (id) { url.searchParams.append("component", id); });
+      }
+      fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (data) { if (mine === asked) { sentence.textContent = data.sentence; } })
+        .catch(function () {
+          if (mine === asked) { sentence.textContent = "The audience could not be counted just now; change a field to ask again."; }
+        });
+    }
+    form.addEventListener("change", refresh);
+    refresh();
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-audience]").forEach(function (el) {
+      var form = el.closest("form");
+      if (form) { follow(el, form); }
+    });
+    // The server-side preview button is for browsers without scripts.
+    document.querySelectorAll("[data-no-js-only]").forEach(function (el) { el.hidden = true; });
+  });
+})();

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from ..extensions import db
 from ..models import Component
 from ..services import components as service
+from ..services.audience import preview
 from ..services.status import StatusError, find
 from . import bp
 from .security_notes import note
@@ -92,5 +93,6 @@ def _edit_page(component, form=None, status_form=None):
     form = form or ComponentDetailsForm(formdata=None, obj=component)
     status_form = status_form or ComponentStatusForm(formdata=None, status=component.status)
     return render_template("admin/components_form.html", form=form, status_form=status_form,
-                           component=component, action_form=ActionForm())
+                           component=component, action_form=ActionForm(),
+                           audience=preview("component_status_changed", [component.id]))
 

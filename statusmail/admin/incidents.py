@@ -1,11 +1,12 @@
 """Admin: incidents — open one, post updates to its timeline, resolve it, correct its
 title or impact."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..models import Incident
 from ..request_input import page_number
 from ..services import incidents as service
+from ..services.audience import preview
 from ..services.components import ordered_components
 from ..services.status import StatusError, find
 from . import bp
@@ -31,7 +32,7 @@ def incidents():
 def new_incident():
     components = ordered_components()
     form = new_incident_form(components)
-    if form.validate_on_submit():
+    if "preview_audience" not in request.form and form.validate_on_submit():
         try:
             incident, notification = service.create_incident(
                 title=form.title.data, impact=form.impact.data, status=form.status.data,
@@ -43,7 +44,9 @@ def new_incident():
             flash(f"Incident “{incident.title}” is open"
                   + notice_note(form.notify.data, notification), "success")
             return redirect(url_for("admin.incident_detail", incident_id=incident.id))
-    return render_template("admin/incidents_form.html", form=form)
+    chosen = [component_id for component_id, _ in form.affected()]
+    return render_template("admin/incidents_form.html", form=form, chosen_components=chosen,
+                           audience=preview("incident_created", chosen))
 
 
 @bp.route("/incidents/<int:incident_id>")
@@ -106,6 +109,8 @@ def _detail_page(incident, update_form=None, resolve_form=None, edit_form=None):
     resolve_form = resolve_form or ResolveIncidentForm(formdata=None)
     edit_form = edit_form or IncidentDetailsForm(formdata=None, title=incident.title,
                                                  impact=incident.impact)
+    component_ids = [link.component_id for link in incident.affected]
     return render_template("admin/incidents_detail.html", incident=incident,
                            update_form=update_form, resolve_form=resolve_form,
-                           edit_form=edit_form)
+                           edit_form=edit_form, component_ids=component_ids,
+                           audience=preview("incident_updated", component_ids))

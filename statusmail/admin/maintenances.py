@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import Maintenance
 from ..request_input import page_number
 from ..services import maintenance as service
+from ..services.audience import preview
 from ..services.components import ordered_components
 from ..services.status import StatusError, find
 from ..services.timezones import operator_zone, to_local, to_utc
@@ -35,7 +36,7 @@ def maintenances():
 @bp.route("/maintenance/new", methods=["GET", "POST"])
 def new_maintenance():
     form = _form()
-    if form.validate_on_submit():
+    if "preview_audience" not in request.form and form.validate_on_submit():
         try:
             maintenance, notification = service.schedule_maintenance(**_fields(form))
         except StatusError as error:
@@ -45,14 +46,17 @@ def new_maintenance():
             flash(f"Maintenance “{maintenance.title}” is scheduled"
                   + notice_note(form.notify.data, notification), "success")
             return redirect(url_for("admin.maintenance_detail", maintenance_id=maintenance.id))
-    return render_template("admin/maintenance_form.html", form=form, maintenance=None)
+    return _form_page(form, None)
 
 
 @bp.route("/maintenance/<int:maintenance_id>")
 def maintenance_detail(maintenance_id):
-    return render_template("admin/maintenance_detail.html",
-                           maintenance=find(Maintenance, maintenance_id) or abort(404),
-                           action_form=ActionForm(), cancel_form=CancelMaintenanceForm())
+    maintenance = find(Maintenance, maintenance_id) or abort(404)
+    component_ids = [component.id for component in maintenance.components]
+    return render_template("admin/maintenance_detail.html", maintenance=maintenance,
+                           action_form=ActionForm(), cancel_form=CancelMaintenanceForm(),
+                           component_ids=component_ids,
+                           audience=preview("maintenance_started", component_ids))
 
 
 @bp.route("/maintenance/<int:maintenance_id>/edit", methods=["GET", "POST"])
@@ -63,7 +67,7 @@ def edit_maintenance(maintenance_id):
               "changed.", "error")
         return redirect(url_for("admin.maintenance_detail", maintenance_id=maintenance.id))
     form = _form(maintenance)
-    if form.validate_on_submit():
+    if "preview_audience" not in request.form and form.validate_on_submit():
         try:
             service.edit_maintenance(maintenance, **_fields(form, maintenance))
         except StatusError as error:
@@ -72,7 +76,7 @@ def edit_maintenance(maintenance_id):
         else:
             flash("Maintenance saved.", "success")
             return redirect(url_for("admin.maintenance_detail", maintenance_id=maintenance.id))
-    return render_template("admin/maintenance_form.html", form=form, maintenance=maintenance)
+    return _form_page(form, maintenance)
 
 
 @bp.route("/maintenance/<int:maintenance_id>/start", methods=["POST"])
@@ -112,6 +116,15 @@ def _act(maintenance_id, transition, done, refused):
             db.session.refresh(maintenance)
             flash(refused.format(state=maintenance.status_label.lower()), "error")
     return redirect(url_for("admin.maintenance_detail", maintenance_id=maintenance.id))
+
+
+def _form_page(form, maintenance):
+    """The schedule/edit page, with the audience its notices would have for the
+    components ticked now (as posted, when the form comes back)."""
+    chosen = [cid for cid in (form.component_ids.data or []) if isinstance(cid, int)]
+    return render_template("admin/maintenance_form.html", form=form, maintenance=maintenance,
+                           chosen_components=chosen,
+                           audience=preview("maintenance_scheduled", chosen))
 
 
 def _form(maintenance=None):

@@ -28,6 +28,7 @@ PAGES = [
     "/admin/incidents?page=2",
     "/admin/incidents/new",
     "/admin/incidents/{incident}",
+    "/admin/audience.json?kind=incident_created&component={component}",
     "/admin/maintenance",
     "/admin/maintenance/new",
     "/admin/maintenance/{maintenance}",

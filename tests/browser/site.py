@@ -15,6 +15,8 @@ NOT_PAGES = {
     "rq_dashboard.favicon": "an icon, not a page",
     "admin.notification_progress": "JSON the delivery log's script polls",
     "admin.test_send_status": "JSON the test-send page's script polls",
+    "admin.audience_preview": "JSON the audience preview's script asks for "
+                              "(tests/browser/test_audience_preview_live.py)",
     "admin.captured_download": "an .eml download (tests/admin/test_captured.py checks it)",
     "admin.subscriber_transfer_download": "a CSV download (tests/admin/test_subscriber_csv.py "
                                           "checks it)",
