@@ -8,10 +8,12 @@ Each phase runs in a fresh subprocess (so its peak memory is its own, from /proc
   export format), from the uploaded file on disk to the committed list;
 - ``export``: the export job writing the whole list to a file.
 
-    .venv/bin/python bench/csv_transfers.py --rows 100000 [--rows 1000000]
+    .venv/bin/python bench/csv_transfers.py --rows 100000 [--rows 1000000] [--profile]
 ``BENCH_DATABASE_URL`` runs it on PostgreSQL (the bench drops and creates the tables).
 Prints each phase's time, the import/insert ratio (target ≤ 3×) and peak memory per
-list size (target: flat); writes bench/results/csv_transfers.json.
+list size (target: flat); writes bench/results/csv_transfers.json. ``--profile`` also
+records the import phase with pyinstrument (bench/results/csv_import-<db>-<rows>.html;
+the profiler slows calls, so that run's times are not the figures).
 """
 import argparse
 import json
@@ -57,7 +59,22 @@ def _bulk_insert(db, model, count):
     db.session.commit()
 
 
-def phase(name, rows, work):
+def _profiled(run, enabled, rows, dialect):
+    if not enabled:
+        return run()
+    from pyinstrument import Profiler
+    profiler = Profiler()
+    with profiler:
+        outcome = run()
+    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
+    path = os.path.join(ROOT, "bench", "results", f"csv_import-{dialect}-{rows}.html")
+    with open(path, "w") as fh:
+        fh.write(profiler.output_html())
+    sys.stderr.write(profiler.output_text(color=False) + f"\n(profile in {path})\n")
+    return outcome
+
+
+def phase(name, rows, work, profile=False):
     """One measurement, in this (fresh) process; prints a JSON line."""
     from sqlalchemy import func, select
     app = _app(work, f"{name}-{rows}")  # SQLite: a fresh file per phase
@@ -85,7 +102,7 @@ def phase(name, rows, work):
             db.session.add(transfer)
             db.session.commit()
             start = time.perf_counter()
-            run_transfer(transfer.id)
+            _profiled(lambda: run_transfer(transfer.id), profile, rows, db.engine.dialect.name)
         elif name == "export":
             _bulk_insert(db, Subscriber, rows)
             transfer = SubscriberTransfer(kind="export", status_filter="all",
@@ -107,11 +124,13 @@ def phase(name, rows, work):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, action="append")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the import phase with pyinstrument")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        return phase(args.phase, args.rows[0], args.work)
+        return phase(args.phase, args.rows[0], args.work, args.profile)
     sizes = args.rows or [10_000, 100_000]
     work = tempfile.mkdtemp(prefix="statusmail-bench-")
     results = []
@@ -121,8 +140,11 @@ def main():
         for rows in sizes:
             for name in ("insert", "import", "export"):
                 done = subprocess.run([sys.executable, __file__, "--phase", name, "--rows",
-                                       str(rows), "--work", work], cwd=ROOT, env=env,
-                                      capture_output=True, text=True)
+                                       str(rows), "--work", work,
+                                       *(["--profile"] if args.profile else [])],
+                                      cwd=ROOT, env=env, capture_output=True, text=True)
+                if args.profile and name == "import":
+                    sys.stderr.write(done.stderr)
                 if done.returncode:
                     raise SystemExit(f"bench: the {name} phase failed:\n{done.stderr[-3000:]}")
                 out = done.stdout

@@ -55,7 +55,8 @@ class SubscriberTransfer(db.Model):
 
 
 class SubscriberImportRow(db.Model):
-    """One readable line of an import file, until the merge."""
+    """One readable line of an import file, until the merge (which works on these rows a
+    range of lines at a time, in SQL, instead of reading them back one by one)."""
     __tablename__ = "subscriber_import_rows"
     __table_args__ = (db.Index("ix_import_rows_email", "transfer_id", "email", "line"),)
 
@@ -71,4 +72,9 @@ class SubscriberImportRow(db.Model):
     notify_incidents = db.Column(db.Boolean)
     notify_maintenance = db.Column(db.Boolean)
     notify_component_changes = db.Column(db.Boolean)
-    components = db.Column(db.Text)  # ";"-joined names; NULL when the file has no column
+    components = db.Column(db.Text)  # ";"-joined names; NULL when none are named
+    # Made when the line is read (secrets, like every link key), copied if it is added.
+    link_key = db.Column(db.String(32))
+    # What the merge decided: "repeat" (an earlier line has the address), then for a
+    # first line "new", "there", "confirm" (pending here, now confirmed) or "skipped".
+    outcome = db.Column(db.String(8))

@@ -4,8 +4,9 @@
 - :mod:`.queueing` records a transfer, queues its job, and re-queues one whose worker
   died or whose job Redis lost (the sweeper calls it);
 - :mod:`.export` streams the list into a file a chunk at a time;
-- :mod:`.importer` streams an uploaded file into staging rows, then merges them into
-  the list in one transaction (all or nothing).
+- :mod:`.importer` streams an uploaded file into staging rows (:mod:`.staging`: COPY on
+  PostgreSQL), then merges them into the list in one transaction, all or nothing, with
+  the import's rules as SQL statements over ranges of lines (:mod:`.merge`).
 
 Views call what this module exports; jobs call :func:`run_transfer`.
 """
