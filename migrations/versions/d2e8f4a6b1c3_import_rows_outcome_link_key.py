@@ -5,7 +5,7 @@ records what the merge decided for it, and carries the link key made (in Python,
 ``secrets``) when its line was read, so that an INSERT … SELECT can add the subscriber.
 
 Revision ID: d2e8f4a6b1c3
-Revises: 5c7e1a2b9d40
+Revises: d2f4a6b8c1e3
 Create Date: 2026-12-01 13:30:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = "d2e8f4a6b1c3"
-down_revision = "5c7e1a2b9d40"
+down_revision = "d2f4a6b8c1e3"
 branch_labels = None
 depends_on = None
 
