@@ -136,3 +136,57 @@
     document.querySelectorAll("[data-no-js-only]").forEach(function (el) { el.hidden = true; });
   });
 })();
+
+// Markdown fields: how the message will read on the status page and in the mail, rendered
+// and sanitised by the server (/admin/markdown-preview) as the operator types.
+(function () {
+  "use strict";
+  function follow(area, url) {
+    var form = area.closest("form");
+    var token = (form && form.querySelector('input[name="csrf_token"]'))
+      || document.querySelector('input[name="csrf_token"]');
+    var box = document.createElement("div");
+    box.className = "markdown-preview";
+    box.setAttribute("aria-live", "polite");
+    var title = document.createElement("p");
+    title.className = "help";
+    title.textContent = "Preview";
+    var body = document.createElement("div");
+    body.className = "markdown";
+    box.appendChild(title);
+    box.appendChild(body);
+    box.hidden = true;
+    area.insertAdjacentElement("afterend", box);
+    var timer = null, asked = 0;
+    function refresh() {
+      asked += 1;
+      var mine = asked;
+      if (!area.value.trim()) { box.hidden = true; return; }
+      var data = new URLSearchParams();
+      data.append("text", area.value);
+      if (token) { data.append("csrf_token", token.value); }
+      fetch(url, { method: "POST", body: data, credentials: "same-origin",
+                   headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (answer) {
+          if (mine !== asked) { return; }
+          if (answer.html !== undefined) { body.innerHTML = answer.html; }  // sanitised by nh3
+          else { body.textContent = answer.error || "No preview just now."; }
+          box.hidden = false;
+        })
+        .catch(function () { if (mine === asked) { body.textContent = "No preview just now."; box.hidden = false; } });
+    }
+    area.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 300);
+    });
+    refresh();
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var meta = document.querySelector('meta[name="statusmail-markdown-preview"]');
+    if (!meta) { return; }
+    document.querySelectorAll("textarea[data-markdown-preview]").forEach(function (area) {
+      follow(area, meta.getAttribute("content"));
+    });
+  });
+})();

@@ -154,7 +154,11 @@ def _register_error_handlers(app):
 def _register_template_helpers(app):
     from .services.timezones import format_local
 
+    from .markdown import to_html, to_text
+
     app.jinja_env.filters["localtime"] = format_local
+    app.jinja_env.filters["markdown"] = to_html
+    app.jinja_env.filters["markdown_text"] = to_text
 
     @app.context_processor
     def site_context():

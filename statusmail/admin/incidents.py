@@ -3,6 +3,7 @@ title or impact."""
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ..extensions import db
+from ..markdown import to_html
 from ..models import Incident
 from ..request_input import page_number
 from ..services import incidents as service
@@ -32,7 +33,7 @@ def incidents():
 def new_incident():
     components = ordered_components()
     form = new_incident_form(components)
-    if "preview_audience" not in request.form and form.validate_on_submit():
+    if "preview" not in request.form and form.validate_on_submit():
         try:
             incident, notification = service.create_incident(
                 title=form.title.data, impact=form.impact.data, status=form.status.data,
@@ -46,7 +47,8 @@ def new_incident():
             return redirect(url_for("admin.incident_detail", incident_id=incident.id))
     chosen = [component_id for component_id, _ in form.affected()]
     return render_template("admin/incidents_form.html", form=form, chosen_components=chosen,
-                           audience=preview("incident_created", chosen))
+                           audience=preview("incident_created", chosen),
+                           message_preview=_posted_preview(form.message.data))
 
 
 @bp.route("/incidents/<int:incident_id>")
@@ -102,6 +104,11 @@ def edit_incident(incident_id):
             flash("Incident saved; no notice was sent (edits are not announced).", "success")
             return redirect(url_for("admin.incident_detail", incident_id=incident.id))
     return _detail_page(incident, edit_form=form)
+
+
+def _posted_preview(text):
+    """The message as it will read, when the form came back from "Preview" (no script)."""
+    return to_html(text) if "preview" in request.form and text else None
 
 
 def _detail_page(incident, update_form=None, resolve_form=None, edit_form=None):

@@ -5,6 +5,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
+from ..markdown import to_html
 from ..models import Maintenance
 from ..request_input import page_number
 from ..services import maintenance as service
@@ -36,7 +37,7 @@ def maintenances():
 @bp.route("/maintenance/new", methods=["GET", "POST"])
 def new_maintenance():
     form = _form()
-    if "preview_audience" not in request.form and form.validate_on_submit():
+    if "preview" not in request.form and form.validate_on_submit():
         try:
             maintenance, notification = service.schedule_maintenance(**_fields(form))
         except StatusError as error:
@@ -67,7 +68,7 @@ def edit_maintenance(maintenance_id):
               "changed.", "error")
         return redirect(url_for("admin.maintenance_detail", maintenance_id=maintenance.id))
     form = _form(maintenance)
-    if "preview_audience" not in request.form and form.validate_on_submit():
+    if "preview" not in request.form and form.validate_on_submit():
         try:
             service.edit_maintenance(maintenance, **_fields(form, maintenance))
         except StatusError as error:
@@ -124,7 +125,10 @@ def _form_page(form, maintenance):
     chosen = [cid for cid in (form.component_ids.data or []) if isinstance(cid, int)]
     return render_template("admin/maintenance_form.html", form=form, maintenance=maintenance,
                            chosen_components=chosen,
-                           audience=preview("maintenance_scheduled", chosen))
+                           audience=preview("maintenance_scheduled", chosen),
+                           description_preview=(to_html(form.description.data)
+                                                if "preview" in request.form
+                                                and form.description.data else None))
 
 
 def _form(maintenance=None):

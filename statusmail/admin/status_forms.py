@@ -22,6 +22,10 @@ NOTIFY_HELP = "Send an email to subscribers (when notifications are on in the Ov
 # What browsers send for <input type="datetime-local"> (with or without seconds).
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 WHEN_MESSAGE = "Enter a date and time, e.g. 2030-06-01 14:30."
+MARKDOWN_HELP = ("Markdown: **bold**, *italic*, [a link](https://example.com), "
+                 "- lists, `code`. Raw HTML shows as text.")
+# static/admin.js shows how the text will read under every field marked so.
+MARKDOWN_FIELD = {"data-markdown-preview": "on"}
 
 
 def choices(labels, keys=None):
@@ -93,7 +97,7 @@ class _IncidentFormBase(IncidentDetailsForm):
     status = SelectField("Status", choices=choices(INCIDENT_STATUSES, OPEN_STATUSES))
     message = TextAreaField("First update", validators=[
         DataRequired("Write what is happening; it is the first entry of the timeline."),
-        PlainText(multi_line=True)])
+        PlainText(multi_line=True)], description=MARKDOWN_HELP, render_kw=MARKDOWN_FIELD)
     notify = notify_field()
 
     def component_fields(self):
@@ -116,14 +120,16 @@ def new_incident_form(components):
 class IncidentUpdateForm(FlaskForm):
     status = SelectField("Status", choices=choices(INCIDENT_STATUSES))
     message = TextAreaField("Message", validators=[DataRequired("Write the update."),
-                                                   PlainText(multi_line=True)])
+                                                   PlainText(multi_line=True)],
+                            description=MARKDOWN_HELP, render_kw=MARKDOWN_FIELD)
     notify = notify_field()
 
 
 class ResolveIncidentForm(FlaskForm):
     message = TextAreaField("Closing message", validators=[Optional(),
                                                            PlainText(multi_line=True)],
-                            description="Leave empty for “This incident has been resolved.”")
+                            description="Leave empty for “This incident has been resolved.” "
+                                        + MARKDOWN_HELP, render_kw=MARKDOWN_FIELD)
     notify = notify_field()
 
 
@@ -132,7 +138,8 @@ class MaintenanceForm(FlaskForm):
                                              Length(max=200), PlainText()])
     description = TextAreaField("Description", validators=[Optional(),
                                                            PlainText(multi_line=True)],
-                                description="What happens and what people will notice.")
+                                description="What happens and what people will notice. "
+                                            + MARKDOWN_HELP, render_kw=MARKDOWN_FIELD)
     starts_at = DateTimeLocalField("Starts", format=LOCAL_FORMATS,
                                    invalid_value_message=WHEN_MESSAGE)
     ends_at = DateTimeLocalField("Ends", format=LOCAL_FORMATS,

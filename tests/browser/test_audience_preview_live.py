@@ -30,7 +30,7 @@ def test_the_sentence_follows_components_and_notify(live_app, page):
     page.goto(base + "/admin/incidents/new")
     sentence = page.locator(SENTENCE)
     assert sentence.text_content() == "This notifies 2 subscribers (all components: 2)."
-    assert page.get_by_role("button", name="Preview audience").is_hidden()
+    assert page.get_by_role("button", name="Preview", exact=True).is_hidden()
 
     page.select_option(f"select[name=component_{api}]", "major_outage")
     page.wait_for_function("s => document.querySelector(s).textContent.includes('API: 3')",
@@ -46,3 +46,19 @@ def test_the_sentence_follows_components_and_notify(live_app, page):
     page.check(f"input[name=component_ids][value='{api}']")
     page.wait_for_function("s => document.querySelector(s).textContent.includes('API: 3')",
                            arg=SENTENCE)
+
+
+@pytest.mark.browser
+def test_a_markdown_message_is_previewed_as_it_is_typed(live_app, page):
+    web.create_admin(live_app)
+    base = live_app.base_url
+    _log_in(page, base)
+    page.goto(base + "/admin/incidents/new")
+    page.fill("textarea[name=message]",
+              "We **know**. <script>window.pwned = 1</script> [x](javascript:alert(1))")
+    preview = page.locator(".markdown-preview .markdown")
+    preview.locator("strong").wait_for()
+    assert preview.locator("strong").text_content() == "know"
+    assert preview.locator("script").count() == 0 and preview.locator("a").count() == 0
+    assert "<script>" in preview.text_content()  # raw HTML shows as the text it is
+    assert page.evaluate("() => window.pwned") is None

@@ -56,11 +56,11 @@ def _mailed(smtp, run_jobs, before):
 def test_opening_an_incident_mails_exactly_the_previewed_audience(app, admin_client, smtp,
                                                                   run_jobs):
     api, database = _world(app)
-    # Without scripts: "Preview audience" posts the form and creates nothing.
+    # Without scripts: "Preview" posts the form and creates nothing.
     preview = submit(admin_client, "/admin/incidents/new",
                      {"title": "Errors", "impact": "major", "status": "investigating",
                       "message": "Looking.", "notify": "y", f"component_{api}": "major_outage",
-                      "preview_audience": "1"})
+                      "preview": "1"})
     assert preview.status_code == 200
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(Incident)) == 0
@@ -125,7 +125,7 @@ def test_scheduling_maintenance_mails_the_previewed_audience(app, admin_client, 
     form = {"title": "Database upgrade", "description": "Read-only meanwhile.",
             "starts_at": "2040-06-01T22:00", "ends_at": "2040-06-01T23:00",
             "component_ids": [str(database)], "notify": "y"}
-    preview = submit(admin_client, "/admin/maintenance/new", {**form, "preview_audience": "1"})
+    preview = submit(admin_client, "/admin/maintenance/new", {**form, "preview": "1"})
     # whole ×3, noincidents (nomaint does not want maintenance), db, both: 6.
     assert _stated(preview.text) == (6, "all components: 4; Database: 2")
     with app.app_context():
