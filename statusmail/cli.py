@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from .extensions import db
 from .models import AdminUser
 from .queues import get_queue, redis_connection
-from .services.mail_environment import apply_mail_environment
+from .services.delivery_settings import note_mail_environment
 from .services.security.accounts import set_admin_password
 from .services.security.events import record_security_event
 
@@ -54,14 +54,20 @@ def create_admin(email, password, generate):
 @click.command("apply-mail-env")
 @with_appcontext
 def apply_mail_env():
-    """Copy STATUSMAIL_SMTP_URL / STATUSMAIL_SENDGRID_API_KEY and the sender into the settings."""
+    """Say whose delivery settings are in force; a change gives a paused provider a new try.
+
+    The environment's (STATUSMAIL_SMTP_URL / STATUSMAIL_SENDGRID_API_KEY and the sender)
+    are laid over the admin's at use time, never copied over them.
+    """
     fields = current_app.config["MAIL_ENVIRONMENT"]
-    if not fields:
-        click.echo("No delivery settings in the environment; Email settings in the admin decide.")
-    elif apply_mail_environment(fields):
-        click.echo("Delivery settings updated from the environment.")
+    changed = note_mail_environment(fields)
+    if fields:
+        click.echo("Delivery settings come from the environment"
+                   + (" (changed since the last start)." if changed else ".")
+                   + " The ones saved in Email settings are kept for when it sets none.")
     else:
-        click.echo("Delivery settings already match the environment.")
+        click.echo("No delivery settings in the environment; Email settings in the admin decide"
+                   + (" again." if changed else "."))
 
 
 @click.command("rotate-encryption-key")
@@ -92,9 +98,10 @@ def worker(burst, name, ttl):
     from . import QUEUE_NAMES
     from .jobs.fanout import prepare_worker
     from .worker import MailWorker
-    # Workers are what send: the environment's settings are in the row before they do.
-    if apply_mail_environment(current_app.config["MAIL_ENVIRONMENT"]):
-        log.warning("Delivery settings updated from the environment.")
+    # Workers are what send: one started after a change of the environment's delivery
+    # settings (and no release step) gives a paused provider its new try.
+    if note_mail_environment(current_app.config["MAIL_ENVIRONMENT"]):
+        log.info("Delivery settings changed in the environment since the last start.")
     prepare_worker()
     while True:
         try:

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..mail.list_id import derived_list_id
 from ..models import SiteSettings
+from ..services.delivery_settings import delivery_settings
 from ..services.email_settings import describe_delivery, save_email_settings
 from ..services.mail_environment import VARIABLES, describe_mail_environment
 from ..services.test_send import (find_test_send, queue_test_send, recent_test_sends,
@@ -36,7 +37,8 @@ def email_settings():
     if form.is_submitted():
         flash("Nothing was saved: correct the fields marked below.", "error")
     return render_template("admin/email_settings.html", form=form, settings=settings,
-                           delivery=describe_delivery(settings),
+                           delivery=describe_delivery(delivery_settings(settings)),
+                           saved_delivery=describe_delivery(settings),
                            environment=from_environment and describe_mail_environment(
                                from_environment),
                            environment_variables=VARIABLES,
@@ -54,7 +56,7 @@ def test_send():
         row = queue_test_send(form.recipient.data, form.subject.data, form.body.data)
         return redirect(url_for("admin.test_send_result", outbound_id=row.id))
     return render_template("admin/test_send.html", form=form,
-                           delivery=describe_delivery(SiteSettings.get()),
+                           delivery=describe_delivery(delivery_settings()),
                            recent=recent_test_sends())
 
 
@@ -62,7 +64,7 @@ def test_send():
 def test_send_result(outbound_id):
     row = find_test_send(outbound_id) or abort(404)
     return render_template("admin/test_send_result.html", report=report_test_send(row),
-                           delivery=describe_delivery(SiteSettings.get()))
+                           delivery=describe_delivery(delivery_settings()))
 
 
 @bp.route("/email/test/<int:outbound_id>.json")

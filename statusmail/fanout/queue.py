@@ -16,8 +16,9 @@ from rq import Queue
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Delivery, SiteSettings
+from ..models import Delivery
 from ..queues import get_queue, redis_connection
+from ..services.delivery_settings import delivery_settings
 
 log = logging.getLogger(__name__)
 MARKER = "statusmail:fanout:jobs:{}"
@@ -80,7 +81,7 @@ def enqueue_batches(notification_id, delivery_ids):
     queues them once Redis answers again.
     """
     size, pending, batches, queued = batch_size(), [], [], 0
-    timeout = _job_timeout(size, SiteSettings.get())
+    timeout = _job_timeout(size, delivery_settings())
     try:
         for delivery_id in delivery_ids:
             pending.append(delivery_id)

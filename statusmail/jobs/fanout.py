@@ -11,7 +11,8 @@ from ..fanout import ledger, liveness
 from ..fanout.batch import BatchRun
 from ..fanout.control import complete_if_finished, pause_notification
 from ..fanout.notices import compile_templates
-from ..models import Notification, SiteSettings
+from ..models import Notification
+from ..services.delivery_settings import delivery_settings
 from ..services.metrics import count_sent
 from . import job
 
@@ -41,7 +42,7 @@ def _send_batch(notification_id, delivery_ids):
     notification = db.session.get(Notification, notification_id)
     if notification is None or notification.state != "sending":
         return "notification is not sending"
-    settings = SiteSettings.get()
+    settings = delivery_settings()
     if settings.provider_failure:
         pause_notification(notification_id, by="provider")
         return "paused: the email provider is failing"

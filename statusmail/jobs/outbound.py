@@ -15,7 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db
 from ..mail import errors
 from ..mail.transports import open_transport
-from ..models import OutboundMail, SiteSettings, utcnow
+from ..models import OutboundMail, utcnow
+from ..services.delivery_settings import delivery_settings
 from ..services.outbox import MAX_ATTEMPTS, backoff, lease_until
 from ..services.provider_health import clear_provider_failure, record_provider_failure
 from ..services.transactional import render_outbound
@@ -56,7 +57,7 @@ def send_outbound(outbound_id):
     if not _claim(outbound_id):
         return "not due or already handled"
     row = db.session.get(OutboundMail, outbound_id)
-    settings = SiteSettings.get()
+    settings = delivery_settings()
     try:
         message = render_outbound(row)
         if message is not None:

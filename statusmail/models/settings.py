@@ -34,6 +34,10 @@ class SiteSettings(db.Model):
     rate_per_day = db.Column(db.Integer)
     delivery_retention_days = db.Column(db.Integer, nullable=False, default=90)
 
+    # A keyed digest of the delivery settings the environment last fixed (none: the admin's
+    # own were in force): a change of them gives a paused provider a new try.
+    mail_environment_digest = db.Column(db.String(64))
+
     # Set when the provider refuses us as a whole (auth, TLS): sending waits for the operator.
     provider_failure = db.Column(db.Text)
     provider_failure_at = db.Column(db.DateTime)

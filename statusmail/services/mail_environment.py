@@ -4,22 +4,17 @@
 ``STATUSMAIL_SENDGRID_API_KEY`` picks the provider; ``STATUSMAIL_MAIL_FROM`` (``Example
 Status <status@example.com>``) and ``STATUSMAIL_MAIL_REPLY_TO`` name the sender. They
 are checked when the app starts (a bad value stops it, naming the variable but never
-echoing a secret) and copied into the settings row, secrets encrypted, by
-``flask apply-mail-env`` (the Procfile's release step) and by each worker as it starts,
-so the row every sender reads stays the one source. While they are set, Email settings
-shows the provider and sender as the environment's and does not edit them.
+echoing a secret) and laid over the stored settings at use time
+(:mod:`.delivery_settings`): they take precedence while set, and the values the operator
+saved in Email settings, never overwritten, are in force again once they are unset.
+While they are set, Email settings shows the provider and sender as the environment's
+and does not edit them.
 """
 from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy.exc import IntegrityError
-
-from .. import crypto
-from ..extensions import db
 from ..mail.addresses import credential_problem
-from ..models import SiteSettings
 from .email_settings import SECURITY_LABELS
-from .provider_health import clear_provider_failure
 from .validation import InvalidEmail, normalize_email
 
 SMTP_URL = "STATUSMAIL_SMTP_URL"
@@ -32,8 +27,6 @@ VARIABLES = (SMTP_URL, SENDGRID_KEY, MAIL_FROM, MAIL_REPLY_TO)
 SCHEMES = {"smtp": "none", "smtp+tls": "starttls", "smtp+starttls": "starttls",
            "smtp+ssl": "ssl", "smtps": "ssl"}
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
-SECRET_FIELDS = {"smtp_password": "smtp_password_encrypted",
-                 "sendgrid_api_key": "sendgrid_api_key_encrypted"}
 
 
 class MailEnvironmentError(ValueError):
@@ -75,8 +68,8 @@ def _smtp_fields(url):
     security = SCHEMES.get(parts.scheme.lower())
     if security is None:
         raise MailEnvironmentError(
-            f"{problem}: its scheme must be smtp+tls (STARTTLS), smtp+ssl (TLS from the first "
-            "byte) or smtp (no encryption).")
+            f"{problem}: its scheme must be smtp+tls or smtp+starttls (STARTTLS), smtp+ssl or "
+            "smtps (TLS from the first byte, implicit TLS) or smtp (no encryption).")
     try:
         port = parts.port if parts.port is not None else DEFAULT_PORTS[security]
     except ValueError:  # not a number, or beyond 65535
@@ -114,50 +107,6 @@ def _address(variable, raw):
         return normalize_email(raw)
     except InvalidEmail as exc:
         raise MailEnvironmentError(f"{variable} holds no usable address: {exc}") from None
-
-
-def apply_mail_environment(fields):
-    """Copy the environment's settings into the row; ``True`` if anything changed.
-
-    Unchanged values are left alone (a stored secret is compared decrypted), so every
-    worker may run this as it starts. A change clears a provider failure: new settings
-    deserve a new try, as when the operator saves them in the admin.
-    """
-    if not fields:
-        return False
-    try:
-        return _apply(fields)
-    except IntegrityError:
-        # Another process created the settings row at the same moment; it exists now.
-        db.session.rollback()
-        return _apply(fields)
-
-
-def _apply(fields):
-    settings = SiteSettings.get()
-    changed = False
-    for name, value in fields.items():
-        if name in SECRET_FIELDS:
-            column = SECRET_FIELDS[name]
-            if _stored_secret(getattr(settings, column)) != value:
-                setattr(settings, column, crypto.encrypt(value) if value else None)
-                changed = True
-        elif getattr(settings, name) != value:
-            setattr(settings, name, value)
-            changed = True
-    if changed:
-        clear_provider_failure()
-    db.session.commit()
-    return changed
-
-
-def _stored_secret(encrypted):
-    if not encrypted:
-        return None
-    try:
-        return crypto.decrypt(encrypted)
-    except crypto.SecretUnreadable:
-        return None  # written with a retired key: replace it
 
 
 def describe_mail_environment(fields):

@@ -82,8 +82,8 @@ def enqueue_outbound(row, retry=False):
 
 
 def _timeout():
-    from ..models import SiteSettings
-    return SiteSettings.get().smtp_timeout
+    from .delivery_settings import delivery_settings
+    return delivery_settings().smtp_timeout
 
 
 def due_outbound(now=None):

@@ -3,8 +3,9 @@ from flask import render_template
 
 from ..extensions import db
 from ..mail.compose import build_message, make_message_id, sender_domain
-from ..models import AdminUser, SiteSettings, Subscriber
+from ..models import AdminUser, Subscriber
 from ..tokens import make_subscriber_token, make_token
+from .delivery_settings import delivery_settings
 from .links import external_url
 
 
@@ -20,7 +21,7 @@ def _render(template, **context):
 
 def render_outbound(row):
     """The Flask-Mail message for an ``OutboundMail`` row; ``None`` if it no longer applies."""
-    settings = SiteSettings.get()
+    settings = delivery_settings()
     sender = default_sender(settings)
     domain = sender_domain(sender if isinstance(sender, str) else sender[1])
     common = {"site_name": settings.status_page_name, "status_url": external_url("public.index")}

@@ -1,5 +1,5 @@
-"""Delivery configured by environment variables: checked at start, copied into the
-settings (secrets encrypted) by the release step and by workers, then used for real."""
+"""Delivery configured by environment variables: checked at start, laid over the admin's
+own settings while set (never copied over them), then used for real."""
 from urllib.parse import quote
 
 import pytest
@@ -112,26 +112,79 @@ def _stored(app):
         return db.session.scalar(select(SiteSettings))
 
 
-def test_the_release_step_copies_the_environment_once(env_app, tls_server):
+def _save_own_smtp(app, server, login=True):
+    """The admin's own SMTP settings, as saved in Email settings before the variables."""
+    with app.app_context():
+        settings = SiteSettings.get()
+        settings.provider, settings.smtp_host, settings.smtp_port = "smtp", server.host, server.port
+        settings.smtp_security = "none"
+        if login:
+            settings.smtp_username = "own-user"
+            settings.smtp_password_encrypted = crypto.encrypt("own password")
+        settings.from_address, settings.from_name = "own@example.org", None
+        db.session.commit()
+
+
+def _own_values(settings):
+    return (settings.provider, settings.smtp_host, settings.smtp_username,
+            settings.from_address)
+
+
+def test_the_release_step_keeps_the_admins_settings(env_app, smtp_server):
+    own = smtp_server()
+    _save_own_smtp(env_app, own)
+    before = _stored(env_app)
+    expected = _own_values(before)
     runner = env_app.test_cli_runner()
     first = runner.invoke(args=["apply-mail-env"])
-    assert first.exit_code == 0 and "updated from the environment" in first.output
+    assert first.exit_code == 0 and "come from the environment (changed" in first.output
     settings = _stored(env_app)
-    assert (settings.provider, settings.smtp_host, settings.smtp_port, settings.smtp_security,
-            settings.smtp_username) == ("smtp", "127.0.0.1", tls_server.port, "starttls",
-                                        "mailer")
-    assert (settings.from_address, settings.from_name) == ("status@example.com",
-                                                           "Example Status")
-    assert PASSWORD not in settings.smtp_password_encrypted
-    with env_app.app_context():
-        assert crypto.decrypt(settings.smtp_password_encrypted) == PASSWORD
+    assert _own_values(settings) == expected == ("smtp", "127.0.0.1", "own-user",
+                                                 "own@example.org")
+    assert settings.smtp_password_encrypted == before.smtp_password_encrypted
+    assert PASSWORD not in (settings.mail_environment_digest or "")
 
     again = runner.invoke(args=["apply-mail-env"])
-    assert again.exit_code == 0 and "already match" in again.output
-    assert _stored(env_app).smtp_password_encrypted == settings.smtp_password_encrypted
+    assert again.exit_code == 0 and "changed" not in again.output
+    assert "kept for when it sets none" in again.output
 
 
-def test_a_starting_worker_applies_the_environment_and_clears_a_provider_failure(env_app):
+def test_the_environment_sends_while_set_and_the_admins_settings_come_back(
+        env_app, make_app, tls_server, smtp_server, monkeypatch):
+    own = smtp_server()
+    _save_own_smtp(env_app, own, login=False)
+    assert env_app.test_cli_runner().invoke(args=["apply-mail-env"]).exit_code == 0
+    web.create_admin(env_app)
+    client = env_app.test_client()
+    web.login(client)
+    send_test(client, recipient="first@example.com")
+    web.drain_queues(env_app)
+    assert tls_server.wait_for(1)[0].rcpt_tos == ["first@example.com"]
+    assert own.messages == []
+
+    # The variables are unset and the processes restarted: the admin's own server again.
+    for name in ("STATUSMAIL_SMTP_URL", "STATUSMAIL_MAIL_FROM"):
+        monkeypatch.delenv(name)
+    own_app = make_app()
+    with own_app.app_context():
+        settings = SiteSettings.get()
+        settings.provider_failure = "Authentication rejected (535)"  # by the env's server
+        db.session.commit()
+    released = own_app.test_cli_runner().invoke(args=["apply-mail-env"])
+    assert "Email settings in the admin decide again." in released.output
+    assert _stored(own_app).provider_failure is None, "the admin's settings get a new try"
+    client = own_app.test_client()
+    web.login(client)
+    page = client.get("/admin/email").text
+    assert "Set by the environment" not in page and f'value="{own.port}"' in page
+    send_test(client, recipient="second@example.com")
+    web.drain_queues(own_app)
+    message = own.wait_for(1)[0]
+    assert message.rcpt_tos == ["second@example.com"] and message.mail_from == "own@example.org"
+    assert len(tls_server.messages) == 1
+
+
+def test_a_starting_worker_notes_a_change_and_clears_a_provider_failure(env_app):
     with env_app.app_context():
         settings = SiteSettings.get()
         settings.provider_failure = "Authentication rejected (535)"
@@ -139,11 +192,17 @@ def test_a_starting_worker_applies_the_environment_and_clears_a_provider_failure
     outcome = env_app.test_cli_runner().invoke(args=["worker", "--burst"])
     assert outcome.exit_code == 0, outcome.output
     settings = _stored(env_app)
-    assert settings.provider == "smtp" and settings.provider_failure is None
+    assert settings.provider == "capture" and settings.provider_failure is None
+
+    # The same environment again: a failure recorded since stays until someone acts.
+    with env_app.app_context():
+        SiteSettings.get().provider_failure = "Authentication rejected (535)"
+        db.session.commit()
+    assert env_app.test_cli_runner().invoke(args=["worker", "--burst"]).exit_code == 0
+    assert _stored(env_app).provider_failure == "Authentication rejected (535)"
 
 
 def test_the_admin_shows_the_environment_and_sends_through_it(env_app, tls_server):
-    env_app.test_cli_runner().invoke(args=["apply-mail-env"])
     web.create_admin(env_app)
     client = env_app.test_client()
     web.login(client)
@@ -153,16 +212,18 @@ def test_the_admin_shows_the_environment_and_sends_through_it(env_app, tls_serve
     assert f"127.0.0.1:{tls_server.port}" in page and "Example Status &lt;status@example.com&gt;" in page
     assert 'name="smtp_host"' not in page and 'name="smtp_password"' not in page
     assert PASSWORD not in page and quote(PASSWORD) not in page
+    assert "are in force again once the variables are unset: No provider" in page
+    assert f"Mail goes out through: SMTP server 127.0.0.1:{tls_server.port}" in page
 
     # The rest still saves; the environment's fields cannot be overridden by a POST.
     response = web.submit(client, "/admin/email", {
-        **SETTINGS_FORM, "status_page_name": "Acme Status", "provider": "capture",
+        **SETTINGS_FORM, "status_page_name": "Acme Status", "provider": "smtp",
         "smtp_host": "evil.example.com", "from_address": "evil@example.com"})
     assert response.status_code == 302
     settings = _stored(env_app)
     assert settings.status_page_name == "Acme Status"
     assert (settings.provider, settings.smtp_host, settings.from_address) == (
-        "smtp", "127.0.0.1", "status@example.com")
+        "capture", None, None)
 
     outbound_id = send_test(client, recipient="ops@example.com")
     web.drain_queues(env_app)
@@ -179,3 +240,19 @@ def test_without_the_variables_the_admin_decides(app, admin_client):
     page = admin_client.get("/admin/email").text
     assert 'name="smtp_host"' in page and "Set by the environment" not in page
     assert _stored(app) is None, "nothing was written"
+
+
+def test_notices_go_through_the_environments_server_and_sender(env_app, tls_server,
+                                                               smtp_server):
+    from tests.fanout.helpers import add_subscribers, enable_notifications, publish_incident
+    own = smtp_server()
+    _save_own_smtp(env_app, own, login=False)
+    enable_notifications(env_app, reply_to="own-help@example.org")
+    add_subscribers(env_app, 3)
+    publish_incident(env_app)
+    web.drain_queues(env_app)
+    received = tls_server.wait_for(3)
+    assert {message.mail_from for message in received} == {"status@example.com"}
+    assert all(message.message["Reply-To"] is None for message in received), \
+        "the environment's sender has no Reply-To: the admin's is not mixed in"
+    assert own.messages == []
