@@ -1,7 +1,7 @@
 """mail-environment: remember which environment delivery settings were last in force
 
 Revision ID: e7a1c5d9b3f2
-Revises: d2f4a6b8c1e3
+Revises: d2e8f4a6b1c3
 Create Date: 2026-12-01 13:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "e7a1c5d9b3f2"
-down_revision = "d2f4a6b8c1e3"
+down_revision = "d2e8f4a6b1c3"
 branch_labels = None
 depends_on = None
 
