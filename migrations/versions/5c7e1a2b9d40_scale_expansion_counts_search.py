@@ -12,14 +12,42 @@ Revises: c4a9e1f3b2d7
 Create Date: 2026-12-01 10:20:00
 
 """
-from alembic import op
+from contextlib import contextmanager
+
 import sqlalchemy as sa
+from alembic import op
 
 
 revision = "5c7e1a2b9d40"
 down_revision = "c4a9e1f3b2d7"
 branch_labels = None
 depends_on = None
+
+
+def _on_sqlite():
+    return op.get_bind().dialect.name == "sqlite"
+
+
+@contextmanager
+def _sqlite_foreign_keys_off():
+    """SQLite rebuilds a table to change it (copy, DROP, rename); with foreign keys on,
+    the DROP deletes every row that cascades from the table. The PRAGMA is ignored
+    inside a transaction: commit first, switch it outside one (as the links migration)."""
+    if not _on_sqlite():
+        yield
+        return
+    context = op.get_context()
+    with context.autocommit_block():
+        op.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        dangling = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").all()
+        if dangling:
+            raise RuntimeError(f"foreign keys broken by a table rebuild: {dangling[:5]}")
+    finally:
+        with context.autocommit_block():
+            op.execute("PRAGMA foreign_keys=ON")
+
 
 SQLITE_TRIGGERS = [
     """CREATE TRIGGER subscribers_count_insert AFTER INSERT ON subscribers BEGIN
@@ -137,70 +165,77 @@ def _run(statements):
 
 
 def upgrade():
-    dialect = op.get_bind().dialect.name
-    # Plain ALTER TABLE … ADD COLUMN on SQLite too (no table copy, which would cascade).
-    with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("audience_component_ids", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("audience_max_subscriber_id", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("expanded_through", sa.Integer(), nullable=False,
-                                      server_default="0"))
-        batch_op.add_column(sa.Column("expansion_lease_expires_at", sa.DateTime(),
-                                      nullable=True))
-        batch_op.add_column(sa.Column("expanding", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
-    # Notices published before this change wrote their deliveries at once: not expanding.
+    with _sqlite_foreign_keys_off():
+        dialect = op.get_bind().dialect.name
+        # On SQLite the Boolean server default makes this a table copy: under the guard.
+        with op.batch_alter_table("notifications", schema=None) as batch_op:
+            batch_op.add_column(sa.Column("audience_component_ids", sa.JSON(), nullable=True))
+            batch_op.add_column(sa.Column("audience_max_subscriber_id", sa.Integer(),
+                                          nullable=True))
+            batch_op.add_column(sa.Column("expanded_through", sa.Integer(), nullable=False,
+                                          server_default="0"))
+            batch_op.add_column(sa.Column("expansion_lease_expires_at", sa.DateTime(),
+                                          nullable=True))
+            batch_op.add_column(sa.Column("expanding", sa.Boolean(), nullable=False,
+                                          server_default=sa.false()))
+        # Notices published before this change wrote their deliveries at once: not expanding.
 
-    with op.batch_alter_table("deliveries", schema=None) as batch_op:
-        batch_op.create_index("ix_deliveries_failed", ["notification_id", "id"], unique=False,
-                              postgresql_where=sa.text("state = 'failed'"),
-                              sqlite_where=sa.text("state = 'failed'"))
-    op.create_table(
-        "subscriber_status_counts",
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("total", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("status"))
-    op.create_table(
-        "delivery_state_counts",
-        sa.Column("notification_id", sa.Integer(), nullable=False),
-        sa.Column("state", sa.String(length=16), nullable=False),
-        sa.Column("shard", sa.SmallInteger(), autoincrement=False, nullable=False),
-        sa.Column("total", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(["notification_id"], ["notifications.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("notification_id", "state", "shard"))
-    op.execute(sa.text(
-        "INSERT INTO subscriber_status_counts (status, total) "
-        "SELECT status, count(*) FROM subscribers GROUP BY status"))
-    op.execute(sa.text(
-        "INSERT INTO delivery_state_counts (notification_id, state, shard, total) "
-        "SELECT notification_id, state, CAST(id & 7 AS smallint), count(*) FROM deliveries "
-        "GROUP BY notification_id, state, CAST(id & 7 AS smallint)"))
-    if dialect == "postgresql":
-        _run(POSTGRESQL_TRIGGERS + POSTGRESQL_SEARCH)
-    elif dialect == "sqlite":
-        _run(SQLITE_TRIGGERS + SQLITE_SEARCH)
-        op.execute(sa.text("INSERT INTO subscriber_search (subscriber_search) VALUES ('rebuild')"))
+        with op.batch_alter_table("deliveries", schema=None) as batch_op:
+            batch_op.create_index("ix_deliveries_failed", ["notification_id", "id"],
+                                  unique=False,
+                                  postgresql_where=sa.text("state = 'failed'"),
+                                  sqlite_where=sa.text("state = 'failed'"))
+        op.create_table(
+            "subscriber_status_counts",
+            sa.Column("status", sa.String(length=16), nullable=False),
+            sa.Column("total", sa.BigInteger(), nullable=False),
+            sa.PrimaryKeyConstraint("status"))
+        op.create_table(
+            "delivery_state_counts",
+            sa.Column("notification_id", sa.Integer(), nullable=False),
+            sa.Column("state", sa.String(length=16), nullable=False),
+            sa.Column("shard", sa.SmallInteger(), autoincrement=False, nullable=False),
+            sa.Column("total", sa.BigInteger(), nullable=False),
+            sa.ForeignKeyConstraint(["notification_id"], ["notifications.id"],
+                                    ondelete="CASCADE"),
+            sa.PrimaryKeyConstraint("notification_id", "state", "shard"))
+        op.execute(sa.text(
+            "INSERT INTO subscriber_status_counts (status, total) "
+            "SELECT status, count(*) FROM subscribers GROUP BY status"))
+        op.execute(sa.text(
+            "INSERT INTO delivery_state_counts (notification_id, state, shard, total) "
+            "SELECT notification_id, state, CAST(id & 7 AS smallint), count(*) FROM deliveries "
+            "GROUP BY notification_id, state, CAST(id & 7 AS smallint)"))
+        if dialect == "postgresql":
+            _run(POSTGRESQL_TRIGGERS + POSTGRESQL_SEARCH)
+        elif dialect == "sqlite":
+            _run(SQLITE_TRIGGERS + SQLITE_SEARCH)
+            op.execute(sa.text(
+                "INSERT INTO subscriber_search (subscriber_search) VALUES ('rebuild')"))
 
 
 def downgrade():
-    dialect = op.get_bind().dialect.name
-    if dialect == "postgresql":
-        op.execute(sa.text("DROP INDEX IF EXISTS ix_subscribers_email_trgm"))
-        for table in ("subscribers", "deliveries"):
-            for action in ("insert", "delete", "update"):
-                op.execute(sa.text(f"DROP TRIGGER IF EXISTS {table}_count_{action} ON {table}"))
-        op.execute(sa.text("DROP FUNCTION IF EXISTS statusmail_count_subscribers()"))
-        op.execute(sa.text("DROP FUNCTION IF EXISTS statusmail_count_deliveries()"))
-    elif dialect == "sqlite":
-        for name in SQLITE_TRIGGER_NAMES:
-            op.execute(sa.text(f"DROP TRIGGER IF EXISTS {name}"))
-        op.execute(sa.text("DROP TABLE IF EXISTS subscriber_search"))
-    op.drop_table("delivery_state_counts")
-    op.drop_table("subscriber_status_counts")
-    with op.batch_alter_table("deliveries", schema=None) as batch_op:
-        batch_op.drop_index("ix_deliveries_failed")
-    with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.drop_column("expanding")
-        batch_op.drop_column("expansion_lease_expires_at")
-        batch_op.drop_column("expanded_through")
-        batch_op.drop_column("audience_max_subscriber_id")
-        batch_op.drop_column("audience_component_ids")
+    with _sqlite_foreign_keys_off():
+        dialect = op.get_bind().dialect.name
+        if dialect == "postgresql":
+            op.execute(sa.text("DROP INDEX IF EXISTS ix_subscribers_email_trgm"))
+            for table in ("subscribers", "deliveries"):
+                for action in ("insert", "delete", "update"):
+                    op.execute(sa.text(
+                        f"DROP TRIGGER IF EXISTS {table}_count_{action} ON {table}"))
+            op.execute(sa.text("DROP FUNCTION IF EXISTS statusmail_count_subscribers()"))
+            op.execute(sa.text("DROP FUNCTION IF EXISTS statusmail_count_deliveries()"))
+        elif dialect == "sqlite":
+            for name in SQLITE_TRIGGER_NAMES:
+                op.execute(sa.text(f"DROP TRIGGER IF EXISTS {name}"))
+            op.execute(sa.text("DROP TABLE IF EXISTS subscriber_search"))
+        op.drop_table("delivery_state_counts")
+        op.drop_table("subscriber_status_counts")
+        with op.batch_alter_table("deliveries", schema=None) as batch_op:
+            batch_op.drop_index("ix_deliveries_failed")
+        with op.batch_alter_table("notifications", schema=None) as batch_op:
+            batch_op.drop_column("expanding")
+            batch_op.drop_column("expansion_lease_expires_at")
+            batch_op.drop_column("expanded_through")
+            batch_op.drop_column("audience_max_subscriber_id")
+            batch_op.drop_column("audience_component_ids")
