@@ -1,8 +1,10 @@
 """Prometheus metrics: the state of the work, read when scraped, plus send counters.
 
-Gauges are computed at scrape time from the database and Redis, restricted to notices
-still in progress (``sending`` or ``paused``: few rows, each served by the
-(notification, state) index), so a scrape costs the same at 1k and at 1M deliveries.
+Gauges are read at scrape time from the counts the database maintains (subscribers by
+status, deliveries by state: a few rows per notice, see :mod:`..models.counts`) and
+from Redis, never by counting deliveries or subscribers, so a scrape costs the same at
+1k and at 1M. The retry backlog has no maintained count (it depends on the clock): it
+is counted up to ``RETRY_BACKLOG_CAP`` index entries, a bounded read.
 Counters (messages accepted, errors by kind) live in one Redis hash that every worker
 increments once per batch; Prometheus treats a reset (Redis flushed) as a counter reset.
 """
@@ -14,13 +16,17 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from sqlalchemy import exists, func, select
 
 from ..extensions import db
-from ..models import Delivery, Notification, utcnow
+from ..models import (
+    Delivery, DeliveryStateCount, Notification, SubscriberStatusCount, utcnow,
+)
 from ..models.notifications import DELIVERY_STATES
+from ..models.subscribers import SUBSCRIBER_STATUSES
 from ..queues import get_queue, redis_connection, worker_heartbeats
 
 log = logging.getLogger(__name__)
 COUNTERS_KEY = "statusmail:metrics:counters"
 ACTIVE_NOTICE_STATES = ("sending", "paused")
+RETRY_BACKLOG_CAP = 10_000
 
 
 def count_sent(provider, count):
@@ -56,22 +62,25 @@ class StatusmailCollector:
         active = select(Notification.id).where(Notification.state.in_(ACTIVE_NOTICE_STATES))
         by_state = dict.fromkeys(DELIVERY_STATES, 0)
         by_state.update(db.session.execute(
-            select(Delivery.state, func.count()).where(Delivery.notification_id.in_(active))
-            .group_by(Delivery.state)).all())
+            select(DeliveryStateCount.state, func.sum(DeliveryStateCount.total))
+            .where(DeliveryStateCount.notification_id.in_(active))
+            .group_by(DeliveryStateCount.state)).all())
         gauge = GaugeMetricFamily("statusmail_deliveries",
                                   "Deliveries of notices in progress, by state", labels=["state"])
         for state, count in by_state.items():
-            gauge.add_metric([state], count)
+            gauge.add_metric([state], int(count))
         yield gauge
+        yield self._subscribers()
 
         now = utcnow()
-        backlog = db.session.scalar(
-            select(func.count()).where(Delivery.notification_id.in_(active),
-                                       Delivery.state == "queued",
-                                       Delivery.next_attempt_at > now))
+        retrying = (select(Delivery.id)
+                    .where(Delivery.notification_id.in_(active), Delivery.state == "queued",
+                           Delivery.next_attempt_at > now)
+                    .limit(RETRY_BACKLOG_CAP).subquery())
+        backlog = db.session.scalar(select(func.count()).select_from(retrying))
         yield GaugeMetricFamily("statusmail_retry_backlog",
-                                "Deliveries waiting for a retry after a temporary failure",
-                                value=backlog or 0)
+                                "Deliveries waiting for a retry after a temporary failure "
+                                f"(counted up to {RETRY_BACKLOG_CAP})", value=backlog or 0)
 
         waiting = exists().where(Delivery.notification_id == Notification.id,
                                  Delivery.state.in_(("queued", "sending")))
@@ -83,6 +92,17 @@ class StatusmailCollector:
             "statusmail_oldest_queued_delivery_age_seconds",
             "Age of the oldest notice that still has deliveries waiting (0: none waiting)",
             value=(now - oldest).total_seconds() if oldest else 0)
+
+    @staticmethod
+    def _subscribers():
+        by_status = dict.fromkeys(SUBSCRIBER_STATUSES, 0)
+        by_status.update(db.session.execute(
+            select(SubscriberStatusCount.status, SubscriberStatusCount.total)).all())
+        gauge = GaugeMetricFamily("statusmail_subscribers", "Subscribers by status",
+                                  labels=["status"])
+        for status, count in by_status.items():
+            gauge.add_metric([status], int(count))
+        return gauge
 
     def _redis_side(self):
         depth = GaugeMetricFamily("statusmail_queue_depth", "Jobs waiting in each RQ queue",

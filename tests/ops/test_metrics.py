@@ -2,6 +2,7 @@
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.fanout.helpers import add_subscribers, enable_notifications, publish_incident
+from tests.support.sql import recording_statements
 
 
 def _samples(response):
@@ -43,3 +44,32 @@ def test_a_token_when_configured(make_app):
                       headers={"Authorization": "Bearer wrong"}).status_code == 404
     assert client.get("/metrics", environ_base=remote,
                       headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+
+
+def _scrape_statements(app, client):
+    client.get("/metrics")  # the first scrape may warm caches: record the second
+    with recording_statements(app) as statements:
+        samples = _samples(client.get("/metrics"))
+    return samples, statements
+
+
+def test_a_scrape_reads_maintained_counts_and_asks_the_same_at_any_list_size(app, client):
+    enable_notifications(app)
+    add_subscribers(app, 5, prefix="few")
+    publish_incident(app, title="Small")
+    small, small_statements = _scrape_statements(app, client)
+    add_subscribers(app, 120, prefix="many", status="pending")
+    add_subscribers(app, 120, prefix="more")
+    publish_incident(app, title="Large")
+    large, large_statements = _scrape_statements(app, client)
+
+    assert small[("statusmail_deliveries", (("state", "queued"),))] == 5
+    assert large[("statusmail_deliveries", (("state", "queued"),))] == 5 + 125
+    assert large[("statusmail_subscribers", (("status", "pending"),))] == 120
+    assert large[("statusmail_subscribers", (("status", "confirmed"),))] == 125
+    assert len(small_statements) == len(large_statements), (small_statements, large_statements)
+    grouping_rows = [statement for statement in large_statements
+                     if "GROUP BY" in statement.upper()
+                     and any(f"FROM {table} " in statement + " "
+                             for table in ("deliveries", "subscribers"))]
+    assert grouping_rows == [], "a scrape must not count deliveries or subscribers row by row"

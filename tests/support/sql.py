@@ -24,3 +24,20 @@ def counting_statements(app):
         yield counts
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+@contextmanager
+def recording_statements(app):
+    """The SQL statements the app runs, in order (for what they read, not only how many)."""
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
