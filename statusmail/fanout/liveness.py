@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import Delivery, Notification, utcnow
 from ..queues import get_queue, redis_connection
+from . import dequeued
 from .queue import enqueue_batches, lease_seconds
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,10 @@ def finished():
     if job is None:
         return
     try:
-        redis_connection().delete(ALIVE_KEY.format(job.id))
+        with redis_connection().pipeline(transaction=False) as pipe:
+            pipe.delete(ALIVE_KEY.format(job.id))
+            dequeued.untrack(pipe, job.id)
+            pipe.execute()
     except redis.RedisError as exc:
         log.warning("Could not clear the liveness of job %s (%s); it expires.", job.id, exc)
 
@@ -79,8 +83,7 @@ def _requeue_unclaimed(notification_id, delivery_ids):
 def _forget(registry, job_id, execution_id, job):
     connection = registry.connection
     connection.zrem(registry.key, f"{job_id}:{execution_id}")
-    if job is not None:
-        job.delete()
+    dequeued.forget(job_id)
 
 
 def recover_dead_jobs():
@@ -104,4 +107,19 @@ def recover_dead_jobs():
                     "queue.", job_id)
         queued += _requeue_unclaimed(notification_id, delivery_ids)
         _forget(registry, job_id, execution_id, job)
+    return queued
+
+
+def recover_dropped_jobs():
+    """Batch jobs whose worker died between taking them and starting them (see
+    :mod:`.dequeued`): queue their work again, drop the job."""
+    queued = 0
+    for job_id in dequeued.find_dropped_jobs():
+        args = dequeued.fetch_args(job_id)
+        if args is not None:
+            notification_id, delivery_ids = args
+            log.warning("Fan-out job %s was taken by a worker that died before starting it; "
+                        "its deliveries go back to the queue.", job_id)
+            queued += _requeue_unclaimed(notification_id, delivery_ids)
+        dequeued.forget(job_id)
     return queued

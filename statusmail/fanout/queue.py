@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import Delivery
 from ..queues import get_queue, redis_connection
 from ..services.delivery_settings import delivery_settings
+from . import dequeued
 
 log = logging.getLogger(__name__)
 MARKER = "statusmail:fanout:jobs:{}"
@@ -62,14 +63,15 @@ def clear_jobs_marker(notification_id):
 def _enqueue_chunk(notification_id, batches, timeout):
     from ..jobs.fanout import send_batch
     connection = redis_connection()
+    job_ids = [f"fanout-{notification_id}-{ids[0]}-{secrets.token_hex(4)}" for ids in batches]
     with connection.pipeline() as pipe:
         get_queue("fanout").enqueue_many([
             Queue.prepare_data(send_batch, args=(notification_id, ids), timeout=timeout,
-                               result_ttl=RESULT_TTL,
-                               job_id=f"fanout-{notification_id}-{ids[0]}-{secrets.token_hex(4)}",
+                               result_ttl=RESULT_TTL, job_id=job_id,
                                description=f"notification #{notification_id}: "
                                            f"{len(ids)} deliveries from #{ids[0]}")
-            for ids in batches], pipeline=pipe)
+            for job_id, ids in zip(job_ids, batches)], pipeline=pipe)
+        dequeued.track(pipe, job_ids)
         pipe.set(MARKER.format(notification_id), 1)
         pipe.execute()
 

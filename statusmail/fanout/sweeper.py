@@ -17,7 +17,7 @@ from ..queues import get_queue
 from . import ledger
 from .control import UNFINISHED, complete_if_finished, requeue_waiting, resume_notification
 from .expand import restart_lapsed_expansions
-from .liveness import recover_dead_jobs
+from .liveness import recover_dead_jobs, recover_dropped_jobs
 from .queue import MAX_ATTEMPTS, enqueue_batches, has_jobs_marker
 
 ROWS_PER_TICK = 20_000
@@ -166,5 +166,6 @@ def complete_finished():
     return sum(complete_if_finished(notification_id) for notification_id in done)
 
 
-FANOUT_TASKS = [release_expired_leases, queue_due_retries, recover_dead_jobs, recover_lost_jobs,
-                resume_after_provider_fix, complete_finished, restart_lapsed_expansions]
+FANOUT_TASKS = [release_expired_leases, queue_due_retries, recover_dead_jobs, recover_dropped_jobs,
+                recover_lost_jobs, resume_after_provider_fix, complete_finished,
+                restart_lapsed_expansions]
