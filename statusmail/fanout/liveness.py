@@ -6,7 +6,7 @@ and before its claim committed holds no lease, so its deliveries would wait that
 Instead each batch job keeps a key of its own alive in Redis, with the lease as its
 time to live, set before it claims and renewed with the lease: a started job without
 that key, older than a lease, is dead. The sweeper queues its unclaimed deliveries
-again and removes the job from RQ's registry, so work that others finish never shows
+again, at the front of the queue, and removes the job from RQ's registry, so work that others finish never shows
 as a failed job. (Deliveries it had claimed come back through their lapsed lease.)
 """
 import logging
@@ -77,7 +77,7 @@ def _requeue_unclaimed(notification_id, delivery_ids):
                                Delivery.state == "queued", Delivery.next_attempt_at.is_(None))
         .values(updated_at=utcnow()).returning(Delivery.id), execution_options=_NO_SYNC).all()
     db.session.commit()
-    return enqueue_batches(notification_id, sorted(waiting))
+    return enqueue_batches(notification_id, sorted(waiting), at_front=True)
 
 
 def _forget(registry, job_id, execution_id, job):

@@ -60,14 +60,16 @@ def clear_jobs_marker(notification_id):
                     notification_id, exc)
 
 
-def _enqueue_chunk(notification_id, batches, timeout):
+def _enqueue_chunk(notification_id, batches, timeout, at_front):
     from ..jobs.fanout import send_batch
     connection = redis_connection()
+    if at_front:
+        batches = batches[::-1]  # each is pushed to the front: the lowest ids end up first
     job_ids = [f"fanout-{notification_id}-{ids[0]}-{secrets.token_hex(4)}" for ids in batches]
     with connection.pipeline() as pipe:
         get_queue("fanout").enqueue_many([
             Queue.prepare_data(send_batch, args=(notification_id, ids), timeout=timeout,
-                               result_ttl=RESULT_TTL, job_id=job_id,
+                               result_ttl=RESULT_TTL, job_id=job_id, at_front=at_front,
                                description=f"notification #{notification_id}: "
                                            f"{len(ids)} deliveries from #{ids[0]}")
             for job_id, ids in zip(job_ids, batches)], pipeline=pipe)
@@ -76,9 +78,11 @@ def _enqueue_chunk(notification_id, batches, timeout):
         pipe.execute()
 
 
-def enqueue_batches(notification_id, delivery_ids):
+def enqueue_batches(notification_id, delivery_ids, at_front=False):
     """Queue jobs for ``delivery_ids`` (any iterable); returns how many ids were queued.
 
+    ``at_front`` for work a dead worker held: it has waited a lease already, and behind
+    the rest of a large fan-out it would wait for all of that too.
     A Redis failure is logged, not raised: the rows are committed and the sweeper
     queues them once Redis answers again.
     """
@@ -92,13 +96,13 @@ def enqueue_batches(notification_id, delivery_ids):
                 pending = []
             # The first job goes out alone, so a worker starts while the rest are queued.
             if len(batches) == (JOBS_PER_ENQUEUE if queued else 1):
-                _enqueue_chunk(notification_id, batches, timeout)
+                _enqueue_chunk(notification_id, batches, timeout, at_front)
                 queued += sum(map(len, batches))
                 batches = []
         if pending:
             batches.append(pending)
         if batches:
-            _enqueue_chunk(notification_id, batches, timeout)
+            _enqueue_chunk(notification_id, batches, timeout, at_front)
             queued += sum(map(len, batches))
     except redis.RedisError as exc:
         log.warning("Could not queue deliveries of notification #%s (%s); the sweeper will.",

@@ -52,8 +52,9 @@ def _lapsed_claims(now):
 
 
 def release_expired_leases():
-    """Deliveries held by a worker that died go back to the queue (or to ``cancelled``),
-    the one whose message may have reached the server marked as such first."""
+    """Deliveries held by a worker that died go back to the front of the queue (or to
+    ``cancelled``), the one whose message may have reached the server marked as such
+    first. At the front: they have waited a lease, not also the rest of the fan-out."""
     now = utcnow()
     claims, rows = _lapsed_claims(now)
     to_queue = []
@@ -78,7 +79,7 @@ def release_expired_leases():
             to_queue.append((notification_id, sorted(released)))
     db.session.commit()
     for notification_id, ids in to_queue:
-        enqueue_batches(notification_id, ids)
+        enqueue_batches(notification_id, ids, at_front=True)
     return rows
 
 
