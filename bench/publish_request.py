@@ -10,9 +10,13 @@ Two databases (as in admin_pages.py) hold ``--small`` and ``--large`` confirmed-
 subscriber lists, bulk-loaded inside the database. The POST that opens an incident and
 publishes its notice is timed ``--repeat`` times against each, in turn (no worker runs
 meanwhile; the queued expansion job is dropped after each). Then ``--workers`` flask
-workers and an SMTP sink start against each world and one more incident is published:
-the time from the notification's creation to the first accepted mail comes from the
-rows (``first_sent_at``), after which the notice is cancelled.
+workers and an SMTP sink start against each world and ``--first-mail-repeat`` more
+incidents are published, one at a time with idle workers: the time from the
+notification's creation to the first accepted mail comes from the rows
+(``first_sent_at``), after which the notice is cancelled. Where that time goes comes
+from RQ's own timestamps: until the expansion job started, its first chunk (one batch
+of subscribers, whose batch job it queues), until that batch job started, and the rest
+(claim, render, connect, send, record).
 Targets: request time at the large list within 1.5× of the small one; first mail < 1 s.
 """
 import argparse
@@ -36,6 +40,8 @@ def parse_args():
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--first-mail-repeat", type=int, default=5,
+                        help="notices published per world for publish → first mail")
     parser.add_argument("--sink", choices=("auto", "smtp-sink", "aiosmtpd"), default="auto")
     parser.add_argument("--json", default=os.path.join(ROOT, "bench", "results"))
     return parser.parse_args()
@@ -73,11 +79,56 @@ def publish_once(app, client):
     return elapsed
 
 
-def first_mail(app, client, url, sink_port, count, workdir):
-    """Seconds from a notice's creation to its first accepted mail, with idle workers."""
+def _naive_utc(moment):
+    from datetime import timezone
+    if moment is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def _jobs_of(notice, prefix):
+    """RQ's record of this notice's jobs whose id starts with ``prefix``, started first."""
+    from rq.job import Job
+    from rq.registry import FinishedJobRegistry, StartedJobRegistry
+
+    from statusmail.queues import get_queue, redis_connection
+    queue = get_queue("fanout")
+    ids = {job_id for registry in (FinishedJobRegistry(queue=queue),
+                                   StartedJobRegistry(queue=queue))
+           for job_id in registry.get_job_ids(cleanup=False)
+           if job_id.startswith(f"{prefix}-{notice}-")}
+    jobs = [job for job in Job.fetch_many(sorted(ids), connection=redis_connection())
+            if job is not None and job.started_at is not None]
+    return sorted(jobs, key=lambda job: _naive_utc(job.started_at))
+
+
+def _breakdown(row):
+    """Seconds from publish to: expansion started, first chunk done, first batch started."""
+    expansions, batches = _jobs_of(row.id, "expand"), _jobs_of(row.id, "fanout")
+    if not expansions or not batches or expansions[0].ended_at is None:
+        return None
+    created = row.created_at
+    return {"expansion_started": (_naive_utc(expansions[0].started_at) - created).total_seconds(),
+            "first_chunk_done": (_naive_utc(expansions[0].ended_at) - created).total_seconds(),
+            "first_batch_started": (_naive_utc(batches[0].started_at) - created).total_seconds(),
+            "first_accepted": (row.first_sent_at - created).total_seconds()}
+
+
+def _idle(app):
+    from rq.registry import StartedJobRegistry
+
+    from statusmail.queues import get_queue
+    queue = get_queue("fanout")
+    return not queue.count and not StartedJobRegistry(queue=queue).get_job_ids(cleanup=False)
+
+
+def first_mail(app, client, url, sink_port, count, workdir, repeat):
+    """Seconds from each notice's creation to its first accepted mail, with idle workers,
+    and where the time went for each."""
     from statusmail.extensions import db
     from statusmail.fanout import cancel_notification
     from statusmail.models import Notification, SiteSettings
+    from tests.support.web import csrf_token
     with app.app_context():
         settings = SiteSettings.get()
         settings.provider, settings.smtp_security, settings.smtp_timeout = "smtp", "none", 30
@@ -85,23 +136,25 @@ def first_mail(app, client, url, sink_port, count, workdir):
         settings.from_address, settings.from_name = "status@example.com", "Bench Status"
         db.session.commit()
     env = {**os.environ, "DATABASE_URL": url}
+    samples = []
     with app.app_context(), workers(count, env, workdir):
-        from tests.support.web import csrf_token
-        token = csrf_token(client.get("/admin/incidents/new").text)
-        client.post("/admin/incidents/new", data={"csrf_token": token, **FORM})
-        notice = db.session.scalar(db.select(Notification.id).order_by(Notification.id.desc())
-                                   .limit(1))
+        for _ in range(repeat):
+            wait_until(lambda: _idle(app), 120, "the workers to be idle")
+            token = csrf_token(client.get("/admin/incidents/new").text)
+            client.post("/admin/incidents/new", data={"csrf_token": token, **FORM})
+            notice = db.session.scalar(db.select(Notification.id)
+                                       .order_by(Notification.id.desc()).limit(1))
 
-        def sent():
-            db.session.expire_all()
+            def sent():
+                db.session.expire_all()
+                return db.session.get(Notification, notice).first_sent_at is not None
+            wait_until(sent, 60, "the first mail")
             row = db.session.get(Notification, notice)
-            return row.first_sent_at is not None
-        wait_until(sent, 60, "the first mail")
-        row = db.session.get(Notification, notice)
-        latency = (row.first_sent_at - row.created_at).total_seconds()
-        cancel_notification(notice)
-        db.session.remove()
-    return latency
+            samples.append({"first_mail_s": (row.first_sent_at - row.created_at).total_seconds(),
+                            "breakdown_s": _breakdown(row)})
+            cancel_notification(notice)
+            db.session.remove()
+    return samples
 
 
 def main():
@@ -126,7 +179,7 @@ def main():
             with smtp_sink(args.sink) as (sink_name, sink_port):
                 for label, (app, client, url) in worlds.items():
                     latencies[label] = first_mail(app, client, url, sink_port, args.workers,
-                                                  workdir)
+                                                  workdir, args.first_mail_repeat)
             from statusmail.extensions import db
             with worlds["small"][0].app_context():
                 dialect = db.engine.dialect.name
@@ -149,16 +202,27 @@ def report(dialect, args, times, latencies, sink_name):
     for label, size in (("small", args.small), ("large", args.large)):
         print(f"  {size:>9,} subscribers: p50 {p50[label]:7.1f} ms  p95 {p95[label]:7.1f} ms")
     print(f"  ratio {ratio:.2f}× (target ≤ 1.5×)")
-    print(f"publish → first mail accepted ({args.workers} idle workers, {sink_name}):")
+    print(f"publish → first mail accepted ({args.workers} idle workers, {sink_name}, "
+          f"{args.first_mail_repeat} notices each):")
+    first = {}
     for label, size in (("small", args.small), ("large", args.large)):
-        print(f"  {size:>9,} subscribers: {latencies[label]:.3f} s")
-    print(f"  target < 1 s at the large list: {'met' if latencies['large'] < 1 else 'NOT met'}")
+        values = sorted(sample["first_mail_s"] for sample in latencies[label])
+        first[label] = {"p50": statistics.median(values), "max": values[-1]}
+        median = min(latencies[label],
+                     key=lambda sample: abs(sample["first_mail_s"] - first[label]["p50"]))
+        parts = median["breakdown_s"] or {}
+        steps = ", ".join(f"{name.replace('_', ' ')} {seconds:.3f}"
+                          for name, seconds in parts.items())
+        print(f"  {size:>9,} subscribers: p50 {first[label]['p50']:.3f} s, "
+              f"max {first[label]['max']:.3f} s  (median notice, s after publish: {steps})")
+    print(f"  target < 1 s at the large list: "
+          f"{'met' if first['large']['max'] < 1 else 'NOT met'} (max of the large list)")
     os.makedirs(args.json, exist_ok=True)
     path = os.path.join(args.json, f"publish_request-{dialect}.json")
     with open(path, "w") as fh:
         json.dump({"dialect": dialect, "small": args.small, "large": args.large,
                    "p50_ms": p50, "p95_ms": p95, "ratio": ratio,
-                   "first_mail_s": latencies}, fh, indent=1)
+                   "first_mail_s": first, "first_mail_samples": latencies}, fh, indent=1)
     print(f"wrote {path}")
 
 
