@@ -12,8 +12,8 @@ from ..services.components import ordered_components
 from ..services.status import StatusError, find
 from . import bp
 from .status_forms import (
-    IncidentDetailsForm, IncidentUpdateForm, ResolveIncidentForm, new_incident_form, notice_note,
-    show_error,
+    ActionForm, IncidentDetailsForm, IncidentUpdateForm, PublishDraftForm, ResolveIncidentForm,
+    new_incident_form, notice_note, show_error,
 )
 
 PER_PAGE = 25
@@ -21,12 +21,12 @@ PER_PAGE = 25
 
 @bp.route("/incidents")
 def incidents():
-    resolved = (Incident.query.filter(Incident.status == "resolved")
+    resolved = (Incident.query.filter(Incident.status == "resolved", Incident.draft.is_(False))
                 .order_by(Incident.resolved_at.desc(), Incident.id.desc())
                 .paginate(page=page_number(), per_page=PER_PAGE,
                           error_out=False))
     return render_template("admin/incidents.html", open_incidents=service.open_incidents(),
-                           resolved=resolved)
+                           drafts=service.draft_incidents(), resolved=resolved)
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
@@ -34,16 +34,22 @@ def new_incident():
     components = ordered_components()
     form = new_incident_form(components)
     if "preview" not in request.form and form.validate_on_submit():
+        draft = "save_draft" in request.form
         try:
             incident, notification = service.create_incident(
                 title=form.title.data, impact=form.impact.data, status=form.status.data,
-                message=form.message.data, affected=form.affected(), notify=form.notify.data)
+                message=form.message.data, affected=form.affected(), notify=form.notify.data,
+                draft=draft)
         except StatusError as error:
             db.session.rollback()
             show_error(form, error)
         else:
-            flash(f"Incident “{incident.title}” is open"
-                  + notice_note(form.notify.data, notification), "success")
+            if draft:
+                flash(f"Draft “{incident.title}” saved: it is not on the status page and "
+                      "nobody was notified. Publish it when it is ready.", "success")
+            else:
+                flash(f"Incident “{incident.title}” is open"
+                      + notice_note(form.notify.data, notification), "success")
             return redirect(url_for("admin.incident_detail", incident_id=incident.id))
     chosen = [component_id for component_id, _ in form.affected()]
     return render_template("admin/incidents_form.html", form=form, chosen_components=chosen,
@@ -111,7 +117,8 @@ def _posted_preview(text):
     return to_html(text) if "preview" in request.form and text else None
 
 
-def _detail_page(incident, update_form=None, resolve_form=None, edit_form=None):
+def _detail_page(incident, update_form=None, resolve_form=None, edit_form=None,
+                 publish_form=None):
     update_form = update_form or IncidentUpdateForm(formdata=None, status=incident.status)
     resolve_form = resolve_form or ResolveIncidentForm(formdata=None)
     edit_form = edit_form or IncidentDetailsForm(formdata=None, title=incident.title,
@@ -120,4 +127,6 @@ def _detail_page(incident, update_form=None, resolve_form=None, edit_form=None):
     return render_template("admin/incidents_detail.html", incident=incident,
                            update_form=update_form, resolve_form=resolve_form,
                            edit_form=edit_form, component_ids=component_ids,
+                           publish_form=publish_form or PublishDraftForm(formdata=None),
+                           action_form=ActionForm(),
                            audience=preview("incident_updated", component_ids))

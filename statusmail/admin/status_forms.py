@@ -117,6 +117,38 @@ def new_incident_form(components):
     return type("NewIncidentForm", (_IncidentFormBase,), fields)()
 
 
+class _BackfillFormBase(IncidentDetailsForm):
+    message = TextAreaField("Summary", validators=[Optional(), PlainText(multi_line=True)],
+                            description="What happened, for the history (leave empty for "
+                                        "“This incident has been resolved.”). " + MARKDOWN_HELP,
+                            render_kw=MARKDOWN_FIELD)
+    started_at = DateTimeLocalField("Started", format=LOCAL_FORMATS,
+                                    invalid_value_message=WHEN_MESSAGE)
+    resolved_at = DateTimeLocalField("Resolved", format=LOCAL_FORMATS,
+                                     invalid_value_message=WHEN_MESSAGE)
+
+    component_fields = _IncidentFormBase.component_fields
+    affected = _IncidentFormBase.affected
+
+    def set_zone(self, zone_name, latest):
+        """Times are in the status page's zone; none can be later than ``latest`` (now)."""
+        for field in (self.started_at, self.resolved_at):
+            field.description = f"In {zone_name}, the status page's time zone."
+            field.render_kw = {"max": latest.strftime("%Y-%m-%dT%H:%M")}
+
+
+def backfill_incident_form(components):
+    """Like :func:`new_incident_form`: one select per component it affected."""
+    fields = {f"component_{component.id}": SelectField(component.name,
+                                                       choices=_AFFECTED_CHOICES, default="")
+              for component in components}
+    return type("BackfillIncidentForm", (_BackfillFormBase,), fields)()
+
+
+class PublishDraftForm(FlaskForm):
+    notify = notify_field()
+
+
 class IncidentUpdateForm(FlaskForm):
     status = SelectField("Status", choices=choices(INCIDENT_STATUSES))
     message = TextAreaField("Message", validators=[DataRequired("Write the update."),

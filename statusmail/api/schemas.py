@@ -143,7 +143,8 @@ def incident_json(incident):
     return {
         "id": incident.id, "title": incident.title, "impact": incident.impact,
         "status": incident.status, "created_at": utc(incident.created_at),
-        "resolved_at": utc(incident.resolved_at),
+        "resolved_at": utc(incident.resolved_at), "draft": incident.draft,
+        "backfilled": incident.backfilled,
         "url": external_url("public.incident", incident_id=incident.id),
         "components": [{"id": link.component_id, "name": link.component.name,
                         "status": link.new_status} for link in incident.affected],

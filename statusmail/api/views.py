@@ -2,14 +2,14 @@
 
 Every answer is JSON, errors included: ``{"error": "<what to fix>", "field": "<key>"}``.
 """
-from flask import current_app, g, jsonify, request
+from flask import current_app, g, jsonify, request, url_for
 from flask_limiter.util import get_remote_address
 
 from ..extensions import db, limiter
 from ..models import Component, Incident, Maintenance
 from ..models.api_tokens import hash_token
 from ..models.status import MAINTENANCE_STATUSES
-from ..services import incidents
+from ..services import incident_drafts, incidents
 from ..services import maintenance as maintenance_service
 from ..services.api_tokens import ApiAuthError, authenticate
 from ..services.components import change_component_status, ordered_components
@@ -103,26 +103,52 @@ def patch_component(component_id):
 def list_incidents():
     query = Incident.query.order_by(Incident.created_at.desc(), Incident.id.desc())
     wanted = request.args.get("status")
+    published = Incident.draft.is_(False)
     if wanted == "open":
-        query = query.filter(Incident.status != "resolved")
+        query = query.filter(Incident.status != "resolved", published)
     elif wanted == "resolved":
-        query = query.filter(Incident.status == "resolved")
+        query = query.filter(Incident.status == "resolved", published)
+    elif wanted == "draft":
+        query = query.filter(Incident.draft.is_(True))
     elif wanted is not None:
-        raise ApiError(400, "'status' must be 'open' or 'resolved'.", "status")
+        raise ApiError(400, "'status' must be 'open', 'resolved' or 'draft'.", "status")
     return jsonify(incidents=[incident_json(i) for i in query.limit(_list_limit())])
 
 
 @bp.post("/incidents")
 def create_incident():
-    body = json_body(("title", "impact", "status", "message", "components", "notify"))
+    body = json_body(("title", "impact", "status", "message", "components", "notify", "draft"))
     incident, notification = incidents.create_incident(
         title=body.get("title"), impact=body.get("impact", "minor"),
         status=body.get("status", "investigating"), message=body.get("message"),
-        affected=affected_components(body), notify=flag(body, "notify"))
+        affected=affected_components(body), notify=flag(body, "notify"),
+        draft=flag(body, "draft", default=False))
     response = jsonify(incident=incident_json(incident),
                        notification_id=_notification_id(notification))
     response.headers["Location"] = f"{request.base_url}/{incident.id}"
     return response, 201
+
+
+@bp.post("/incidents/backfill")
+def backfill_incident():
+    body = json_body(("title", "impact", "message", "started_at", "resolved_at", "components"))
+    incident = incident_drafts.backfill_incident(
+        title=body.get("title"), impact=body.get("impact", "minor"), message=body.get("message"),
+        started_at=timestamp(body, "started_at"), resolved_at=timestamp(body, "resolved_at"),
+        affected=affected_components(body))
+    response = jsonify(incident=incident_json(incident), notification_id=None)
+    response.headers["Location"] = url_for("api.get_incident", incident_id=incident.id,
+                                           _external=True)
+    return response, 201
+
+
+@bp.post("/incidents/<int:incident_id>/publish")
+def publish_incident(incident_id):
+    incident = _get(Incident, incident_id, "incident")
+    body = json_body(("notify",), required=False)
+    notification = incident_drafts.publish_draft(incident, notify=flag(body, "notify"))
+    return jsonify(incident=incident_json(incident),
+                   notification_id=_notification_id(notification))
 
 
 @bp.get("/incidents/<int:incident_id>")

@@ -71,6 +71,13 @@ class Incident(db.Model):
     status = db.Column(db.String(16), nullable=False, default="investigating")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     resolved_at = db.Column(db.DateTime)
+    # A draft is the operator's alone: not on the status page, in no count, announced to
+    # nobody, moving no component, until it is published.
+    draft = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false(),
+                      index=True)
+    # Entered after the fact (start and resolution given): history only, never announced.
+    backfilled = db.Column(db.Boolean, nullable=False, default=False,
+                           server_default=db.false())
 
     updates = db.relationship("IncidentUpdate", back_populates="incident",
                               order_by="[IncidentUpdate.created_at.desc(), "

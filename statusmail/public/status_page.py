@@ -22,7 +22,10 @@ def index():
 
 @bp.route("/incidents/<int:incident_id>")
 def incident(incident_id):
-    return _page("public/incident.html", incident=find(Incident, incident_id) or abort(404))
+    found = find(Incident, incident_id)
+    if found is None or found.draft:  # a draft is nobody's business yet
+        abort(404)
+    return _page("public/incident.html", incident=found)
 
 
 @bp.route("/maintenance/<int:maintenance_id>")

@@ -20,11 +20,23 @@ RESOLVED_MESSAGE = "This incident has been resolved."
 
 
 def open_incidents():
-    return (Incident.query.filter(Incident.status != "resolved")
+    """Published incidents not yet resolved (drafts are in :func:`draft_incidents`)."""
+    return (Incident.query.filter(Incident.status != "resolved", Incident.draft.is_(False))
             .order_by(Incident.created_at.desc(), Incident.id.desc()).all())
 
 
-def _clean_affected(affected):
+def draft_incidents():
+    return (Incident.query.filter(Incident.draft.is_(True))
+            .order_by(Incident.created_at.desc(), Incident.id.desc()).all())
+
+
+def refuse_drafts(incident):
+    if incident.draft:
+        raise StatusConflict("draft", "This incident is a draft: publish it first (it is "
+                             "not on the status page and nobody has been told).")
+
+
+def clean_affected(affected):
     """``[(component_id, status), …]`` → ``[(Component, status), …]``, checked."""
     cleaned, seen = [], set()
     for component_id, status in affected:
@@ -40,8 +52,12 @@ def _clean_affected(affected):
     return cleaned
 
 
-def create_incident(*, title, impact, status, message, affected=(), notify=True):
-    """Open an incident with its first update; returns ``(incident, notification)``."""
+def create_incident(*, title, impact, status, message, affected=(), notify=True, draft=False):
+    """Open an incident with its first update; returns ``(incident, notification)``.
+
+    A ``draft`` is saved as it is but shown to nobody: its components keep their status
+    and no notice goes out until :func:`incident_drafts.publish_draft`.
+    """
     title = clean_title(title)
     impact = clean_choice(impact, INCIDENT_IMPACTS, "impact", "impact")
     if status == "resolved":
@@ -49,16 +65,17 @@ def create_incident(*, title, impact, status, message, affected=(), notify=True)
                           "then resolve it.")
     status = clean_choice(status, OPEN_STATUSES, "status", "status")
     message = clean_text(message, "message")
-    affected = _clean_affected(affected)
+    affected = clean_affected(affected)
 
-    incident = Incident(title=title, impact=impact, status=status)
+    incident = Incident(title=title, impact=impact, status=status, draft=bool(draft))
     first_update = IncidentUpdate(incident=incident, status=status, message=message)
     for component, new_status in affected:
         incident.affected.append(IncidentComponent(component=component, new_status=new_status))
-        component.status = new_status
+        if not draft:
+            component.status = new_status
     db.session.add_all([incident, first_update])
     db.session.flush()
-    notification = announce("incident_created", notify, incident=incident,
+    notification = announce("incident_created", notify and not draft, incident=incident,
                             incident_update=first_update)
     return incident, notification
 
@@ -79,6 +96,7 @@ def post_update(incident, *, status, message, notify=True):
     Returns ``(update, notification)``. The incident row changes only if it is still open,
     so two people resolving it at once produce one resolution and one notice.
     """
+    refuse_drafts(incident)
     status = clean_choice(status, INCIDENT_STATUSES, "status", "status")
     resolving = status == "resolved"
     message = clean_text(message, "message", required=not resolving) or RESOLVED_MESSAGE

@@ -91,7 +91,8 @@ def resting_status(component_id):
     incident_statuses = db.session.scalars(
         select(IncidentComponent.new_status)
         .join(Incident, Incident.id == IncidentComponent.incident_id)
-        .where(IncidentComponent.component_id == component_id, Incident.status != "resolved")
+        .where(IncidentComponent.component_id == component_id, Incident.status != "resolved",
+               Incident.draft.is_(False))
     ).all()
     if incident_statuses:
         return worst_status(incident_statuses)

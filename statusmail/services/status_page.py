@@ -74,7 +74,8 @@ def history(page=1, now=None):
     start = to_utc(datetime.combine(oldest, time()), zone)
     end = to_utc(datetime.combine(newest + timedelta(days=1), time()), zone)
 
-    incidents = (Incident.query.filter(Incident.created_at >= start, Incident.created_at < end)
+    published = Incident.query.filter(Incident.draft.is_(False))
+    incidents = (published.filter(Incident.created_at >= start, Incident.created_at < end)
                  .order_by(Incident.created_at.desc()).all())
     maintenances = (Maintenance.query
                     .filter(Maintenance.status.in_(PAST_MAINTENANCE),
@@ -93,7 +94,7 @@ def history(page=1, now=None):
         day_of(maintenance.starts_at).maintenances.append(maintenance)
 
     has_older = db.session.query(
-        Incident.query.filter(Incident.created_at < start).exists()).scalar() or \
+        published.filter(Incident.created_at < start).exists()).scalar() or \
         db.session.query(Maintenance.query.filter(
             Maintenance.status.in_(PAST_MAINTENANCE), Maintenance.starts_at < start
         ).exists()).scalar()

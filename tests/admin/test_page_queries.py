@@ -27,6 +27,7 @@ PAGES = [
     "/admin/incidents",
     "/admin/incidents?page=2",
     "/admin/incidents/new",
+    "/admin/incidents/backfill",
     "/admin/incidents/{incident}",
     "/admin/audience.json?kind=incident_created&component={component}",
     "/admin/maintenance",

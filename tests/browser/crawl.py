@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from tests.browser.person import fill_form, submit_button
 
-ENDS_A_ROW = ("start", "cancel", "complete", "resolve")
+ENDS_A_ROW = ("start", "cancel", "complete", "resolve", "publish")
 DESTROYS = ("delete", "remove", "revoke", "unsubscribe", "invalidate")
 LAST = ("logout",)
 FORM_ERRORS = ".has-error, .field .error, .flash-error, form .error"

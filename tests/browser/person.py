@@ -129,8 +129,13 @@ def value_for(control, endpoint):
         high = int(control["max"]) if control["max"] not in (None, "") else low + 10
         value = str(min(max(low, 5), high))
     elif kind == "datetime-local":
-        # Starts before ends: the form's fields come in that order on every page.
-        when = datetime.now() + timedelta(days=3, hours=n)
+        # Starts before ends: the form's fields come in that order on every page. A field
+        # with a latest time (a past incident's) gets a time before it, days ago.
+        if control["max"]:
+            latest = datetime.strptime(control["max"], "%Y-%m-%dT%H:%M")
+            when = latest - timedelta(days=3) + timedelta(minutes=n)
+        else:
+            when = datetime.now() + timedelta(days=3, hours=n)
         value = when.strftime("%Y-%m-%dT%H:%M")
     elif kind == "date":
         value = (datetime.now() + timedelta(days=3)).strftime("%Y-%m-%d")

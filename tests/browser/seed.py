@@ -26,6 +26,8 @@ _LINK = re.compile(r"https?://\S+?/(confirm|manage|unsubscribe|admin/reset-passw
 class Seeded:
     """Row ids per URL parameter (each page is visited once per row), and mailed tokens."""
     rows: dict = field(default_factory=dict)
+    # Rows only the admin's pages show: a draft incident's public page is rightly a 404.
+    admin_rows: dict = field(default_factory=dict)
     tokens: dict = field(default_factory=dict)
 
 
@@ -44,6 +46,7 @@ def seed_site(app):
         seeded.rows["component_id"] = [components[0].id, components[2].id]
         seeded.rows["subscriber_id"] = _subscribers(components)
         seeded.rows["incident_id"] = _incidents(components)
+        seeded.admin_rows["incident_id"] = _drafts()
         seeded.rows["maintenance_id"] = _maintenances(components)
         seeded.rows["token_id"] = [_api_token()]
         seeded.rows["outbound_id"] = [_test_send()]
@@ -101,6 +104,14 @@ def _incidents(components):
     resolve_incident(past, message="Fixed.", notify=False)
     db.session.commit()
     return [incident.id, past.id]
+
+
+def _drafts():
+    """Two drafts: one the crawl discards, one it publishes (each form ends its draft)."""
+    from statusmail.services.incidents import create_incident
+    return [create_incident(title=f"Search may be slow ({n})", impact="minor",
+                            status="investigating", message="Drafted ahead of a migration.",
+                            draft=True)[0].id for n in (1, 2)]
 
 
 def _maintenances(components):

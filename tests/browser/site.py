@@ -96,7 +96,8 @@ def _values(name, rule, seeded):
         return [token] if token else []
     if name in FIXED_VALUES:
         return FIXED_VALUES[name]
-    return list(seeded.rows.get(name, []))
+    admin_only = seeded.admin_rows.get(name, []) if rule.endpoint.startswith("admin.") else []
+    return list(seeded.rows.get(name, [])) + list(admin_only)
 
 
 def _audience(endpoint):

@@ -30,6 +30,7 @@ LABELS = {
     "api_token_revoked": "API token revoked",
     "notification_cancelled": "Notice cancelled",
     "component_deleted": "Component deleted",
+    "incident_draft_discarded": "Draft incident discarded",
     "captured_mail_deleted": "Captured mail deleted",
 }
 # Detail keys that must never be written: the log is read by more people than the secrets.
