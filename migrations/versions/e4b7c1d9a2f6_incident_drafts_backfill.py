@@ -5,7 +5,7 @@ backfilled one was entered after the fact and is never announced. Existing incid
 neither (the server default).
 
 Revision ID: e4b7c1d9a2f6
-Revises: d2e8f4a6b1c3
+Revises: e7a1c5d9b3f2
 Create Date: 2026-12-01 13:35:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = "e4b7c1d9a2f6"
-down_revision = "d2e8f4a6b1c3"
+down_revision = "e7a1c5d9b3f2"
 branch_labels = None
 depends_on = None
 
