@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, exists, func, or_, select
 
 from ..extensions import db
-from ..models import Component, Subscriber, subscriber_components
+from ..models import INTEGER_MAX, Component, Subscriber, subscriber_components
 
 FAMILY_FLAGS = {
     "incident": Subscriber.notify_incidents,
@@ -99,7 +99,10 @@ def measure(kind, component_ids):
     ``total`` counts :func:`audience_condition` itself, the clause the expansion inserts
     deliveries with, so the preview and the mail sent cannot disagree.
     """
-    component_ids = sorted({cid for cid in component_ids if isinstance(cid, int)})
+    # An id no row can have (a forged form value past INTEGER's range) matches nobody;
+    # passed on, it would overflow the database driver instead.
+    component_ids = sorted({cid for cid in component_ids
+                            if isinstance(cid, int) and 0 < cid <= INTEGER_MAX})
     total, whole_page = db.session.execute(
         select(func.count(), func.coalesce(func.sum(case(
             (Subscriber.all_components.is_(True), 1), else_=0)), 0))
