@@ -11,6 +11,10 @@ from sqlalchemy import DDL, event
 from ..extensions import db
 
 SEARCH_TABLE = "subscriber_search"
+# GIN queues new entries in a "pending list" that EVERY search reads in full until it is
+# merged (at 4 MB by default: 363 pages read per search at 1M subscribers, where the
+# term's own posting lists took 22). 64 kB, the least allowed, keeps that read small.
+PENDING_LIST_KB = 64
 TRIGRAM_INDEX = "ix_subscribers_email_trgm"
 # The FTS5 table and its shadow tables (SQLite), the trigram index (PostgreSQL).
 UNMODELLED_NAMES = frozenset({SEARCH_TABLE} | {f"{SEARCH_TABLE}_{part}" for part in (
@@ -34,7 +38,8 @@ SQLITE = [
 ]
 POSTGRESQL = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    f"CREATE INDEX {TRIGRAM_INDEX} ON subscribers USING gin (email gin_trgm_ops)",
+    f"CREATE INDEX {TRIGRAM_INDEX} ON subscribers USING gin (email gin_trgm_ops) "
+    f"WITH (gin_pending_list_limit = {PENDING_LIST_KB})",
 ]
 
 for _statement in SQLITE:

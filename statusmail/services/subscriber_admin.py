@@ -12,6 +12,7 @@ from ..models import (
 from ..models.search import SEARCH_TABLE
 from ..models.subscribers import SUBSCRIBER_STATUSES
 from .keyset import keyset_page
+from .search_terms import indexed_parts
 from .outbox import queue_outbound
 from .subscriptions import reset_links
 
@@ -50,21 +51,30 @@ def _uses_fts(term):
     return db.engine.dialect.name == "sqlite" and len(term) >= MIN_INDEXED_TERM
 
 
-def _fts_match(term):
-    return _SEARCH.c[SEARCH_TABLE].op("MATCH")('"' + term.replace('"', '""') + '"')
+def _fts_match(parts):
+    """MATCH each part as a phrase (FTS5 ANDs them)."""
+    return _SEARCH.c[SEARCH_TABLE].op("MATCH")(
+        " ".join('"' + part.replace('"', '""') + '"' for part in parts))
 
 
 def search_clause(search):
     """Addresses are stored lower-case, so the lowered term matches any case.
 
-    PostgreSQL's trigram index serves the LIKE itself. On SQLite the FTS5 trigram
-    table finds the candidates (it needs three characters; shorter terms scan), and the
-    LIKE keeps the meaning exact.
+    The index finds candidates by the term's uncommon parts (:func:`indexed_parts`),
+    and an exact substring test keeps the meaning. PostgreSQL's trigram index serves a
+    LIKE (the exact test is ``strpos``, which it cannot serve, so that the index is
+    not asked for the common trigrams after all). On SQLite the FTS5 trigram table
+    finds the candidates (it needs three characters; shorter terms scan).
     """
     term = search.lower()
+    if db.engine.dialect.name == "postgresql":
+        if len(term) < MIN_INDEXED_TERM:
+            return _like(term)
+        return and_(*(_like(part) for part in indexed_parts(term)),
+                    func.strpos(Subscriber.email, term) > 0)
     if not _uses_fts(term):
         return _like(term)
-    candidates = select(_SEARCH.c.rowid).where(_fts_match(term))
+    candidates = select(_SEARCH.c.rowid).where(_fts_match(indexed_parts(term)))
     return and_(Subscriber.id.in_(candidates), _like(term))
 
 
@@ -80,7 +90,8 @@ def _searched(columns, status, search):
         return select(*columns).where(*subscriber_filters(status, search)), Subscriber.id
     query = (select(*columns).select_from(_SEARCH)
              .join(Subscriber, Subscriber.id == _SEARCH.c.rowid)
-             .where(_fts_match(term), _like(term), *subscriber_filters(status, "")))
+             .where(_fts_match(indexed_parts(term)), _like(term),
+                    *subscriber_filters(status, "")))
     return query, _SEARCH.c.rowid
 
 
