@@ -4,7 +4,7 @@ Every search reads GIN's whole pending list of not-yet-merged entries; at its de
 4 MB that was 363 pages per search at 1M subscribers (the term itself needed 22).
 
 Revision ID: e3f9a5b7c2d4
-Revises: d2e8f4a6b1c3
+Revises: e4b7c1d9a2f6
 Create Date: 2026-12-01 13:55:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = "e3f9a5b7c2d4"
-down_revision = "d2e8f4a6b1c3"
+down_revision = "e4b7c1d9a2f6"
 branch_labels = None
 depends_on = None
 
