@@ -188,6 +188,18 @@ class EmailSettingsForm(FlaskForm):
         return valid
 
 
+class TrialRecipientForm(FlaskForm):
+    """Where "Test these settings" sends its mail. A form of its own inside the settings
+    form: Save ignores it, so an address typed here can never stop settings from saving.
+    The settings form's CSRF token covers both."""
+
+    class Meta:
+        csrf = False
+
+    trial_recipient = EmailField("Send the test to", filters=[strip], validators=[
+        required("Enter the address to send the test to."), email_address])
+
+
 class TestSendForm(FlaskForm):
     recipient = EmailField("Send to", filters=[strip], validators=[
         required("Enter the address to send the test to."), email_address])

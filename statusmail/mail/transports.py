@@ -20,14 +20,15 @@ __all__ = ["open_transport", "Transport", "CaptureTransport", "SmtpTransport",
 CAPTURED_REPLY_PREFIX = "captured locally as #"
 
 
-def open_transport(settings):
-    """The transport the settings ask for; capture while none is configured."""
+def open_transport(settings, secrets=None):
+    """The transport the settings ask for; capture while none is configured.
+
+    ``secrets`` (``smtp_password``, ``sendgrid_api_key``) replace the stored, encrypted ones
+    they name: Email settings tries typed values before they are saved.
+    """
+    secrets = secrets or {}
     if settings.provider == "smtp" and settings.smtp_host:
-        try:
-            password = (crypto.decrypt(settings.smtp_password_encrypted)
-                        if settings.smtp_password_encrypted else None)
-        except crypto.SecretUnreadable as exc:
-            raise errors.SecretUnreadableError(str(exc)) from None
+        password = _secret(secrets.get("smtp_password"), settings.smtp_password_encrypted)
         return SmtpTransport(
             host=settings.smtp_host, port=settings.smtp_port, security=settings.smtp_security,
             username=settings.smtp_username or None, password=password,
@@ -35,16 +36,25 @@ def open_transport(settings):
             helo_domain=sender_domain(settings.from_address or ""),
             ca_file=current_app.config.get("STATUSMAIL_SMTP_CA_FILE"),
         )
-    if settings.provider == "sendgrid" and settings.sendgrid_api_key_encrypted:
-        try:
-            api_key = crypto.decrypt(settings.sendgrid_api_key_encrypted)
-        except crypto.SecretUnreadable as exc:
-            raise errors.SecretUnreadableError(str(exc)) from None
+    api_key = secrets.get("sendgrid_api_key")
+    if settings.provider == "sendgrid" and (api_key or settings.sendgrid_api_key_encrypted):
+        api_key = _secret(api_key, settings.sendgrid_api_key_encrypted)
         return SendGridTransport(api_key, timeout=settings.smtp_timeout)
     if settings.provider in ("smtp", "sendgrid"):
         raise errors.NotConfiguredError(f"{settings.provider} is selected but its host or key "
                                         "is missing; complete Email settings.")
     return CaptureTransport()
+
+
+def _secret(typed, stored):
+    if typed:
+        return typed
+    if not stored:
+        return None
+    try:
+        return crypto.decrypt(stored)
+    except crypto.SecretUnreadable as exc:
+        raise errors.SecretUnreadableError(str(exc)) from None
 
 
 class CaptureTransport(Transport):

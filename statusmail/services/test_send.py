@@ -33,6 +33,16 @@ TEST_SEND_HINTS = {
 }
 
 
+TRIAL_SUBJECT = "Test mail from statusmail (settings not saved yet)"
+
+
+def describe_failure(diagnosis, detail, code=None, reply=None):
+    """Title, detail, server reply and what to do, worded for a mail tried once."""
+    return {"diagnosis": diagnosis, "code": code, "reply": reply, "detail": detail,
+            "title": TEST_SEND_TITLES.get(diagnosis) or DIAGNOSES.get(diagnosis, "Not sent"),
+            "hint": TEST_SEND_HINTS.get(diagnosis) or HINTS.get(diagnosis)}
+
+
 def queue_test_send(recipient, subject, body):
     return queue_outbound("test", recipient, subject=subject, body=body)
 
@@ -65,10 +75,7 @@ def report_test_send(row, now=None):
             report.update(captured=True, captured_id=_still_kept(copy))
     elif row.state in ("failed", "cancelled"):
         detail, reply = split_description(row.result_message, row.diagnosis, row.result_code)
-        report.update(
-            title=TEST_SEND_TITLES.get(row.diagnosis) or DIAGNOSES.get(row.diagnosis, "Not sent"),
-            detail=detail, reply=reply,
-            hint=TEST_SEND_HINTS.get(row.diagnosis) or HINTS.get(row.diagnosis))
+        report.update(describe_failure(row.diagnosis, detail, row.result_code, reply))
     else:
         report["stalled"] = _stalled(row, now)
     return report

@@ -19,9 +19,12 @@ def _render(template, **context):
             render_template(f"email/{template}.html", **context))
 
 
-def render_outbound(row):
-    """The Flask-Mail message for an ``OutboundMail`` row; ``None`` if it no longer applies."""
-    settings = delivery_settings()
+def render_outbound(row, settings=None):
+    """The Flask-Mail message for an ``OutboundMail`` row; ``None`` if it no longer applies.
+
+    ``settings``: unsaved ones being tried (with a row never stored); those in force otherwise.
+    """
+    settings = settings or delivery_settings()
     sender = default_sender(settings)
     domain = sender_domain(sender if isinstance(sender, str) else sender[1])
     common = {"site_name": settings.status_page_name, "status_url": external_url("public.index")}
@@ -51,4 +54,4 @@ def render_outbound(row):
 
     return build_message(sender=sender, recipient=row.recipient, subject=subject, text=text,
                          html=html, reply_to=settings.reply_to or None, headers=headers,
-                         message_id=make_message_id(domain, prefix=f"{row.kind}.{row.id}."))
+                         message_id=make_message_id(domain, prefix=f"{row.kind}.{row.id or 'trial'}."))

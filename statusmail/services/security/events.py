@@ -23,6 +23,7 @@ LABELS = {
     "password_changed": "Password changed",
     "password_set_by_cli": "Password set by create-admin",
     "email_settings_saved": "Email settings saved",
+    "email_settings_tried": "Unsaved email settings tried",
     "notifications_switched": "Notifications switched",
     "subscriber_removed": "Subscriber removed",
     "subscriber_links_invalidated": "Subscriber's links invalidated",
