@@ -6,7 +6,7 @@ no ``<base>`` from elsewhere, and no framing by other sites — except the subsc
 which status pages embed (``allow_any_framing``). Two documents get their own policy:
 
 - the captured-mail preview (``MAIL_PREVIEW_POLICY``): a mail's HTML needs inline styles
-  and must run nothing at all;
+  and must run nothing at all (sandboxed, scripts never allowed);
 - rq-dashboard under ``/admin/rq/``: a vendored, admins-only tool whose pages are built by
   inline scripts and underscore templates (``new Function``). Rewriting it is not ours to
   do, so it alone keeps ``'unsafe-inline' 'unsafe-eval'`` for scripts.
@@ -26,8 +26,11 @@ BASE_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'self'",
 }
+# Same-origin (for the admin page to size its frame to the whole mail) but no scripts:
+# without allow-scripts nothing in the mail runs, whatever its origin.
 MAIL_PREVIEW_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                       "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox")
+                       "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; "
+                       "sandbox allow-same-origin")
 RQ_DASHBOARD_PREFIX = "/admin/rq/"
 ADMIN_PREFIX = "/admin/"
 

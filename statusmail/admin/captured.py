@@ -5,7 +5,8 @@ from flask_wtf import FlaskForm
 from ..extensions import db
 from ..models import CapturedMail
 from ..security_headers import use_mail_preview_policy
-from ..services.captured_mail import captured_page, delete_all_captured, read_captured
+from ..services.captured_mail import (captured_page, delete_all_captured, raw_source,
+                                      read_captured)
 from ..services.keyset import cursor_args
 from . import bp
 from .security_notes import note
@@ -26,7 +27,8 @@ def captured_mail():
 @bp.route("/captured/<int:captured_id>")
 def captured_message(captured_id):
     row = db.session.get(CapturedMail, captured_id) or abort(404)
-    return render_template("admin/captured_message.html", row=row, mail=read_captured(row))
+    return render_template("admin/captured_message.html", row=row, mail=read_captured(row),
+                           raw=raw_source(row))
 
 
 @bp.route("/captured/<int:captured_id>/html")
@@ -39,6 +41,14 @@ def captured_html(captured_id):
     if part is None:
         abort(404)
     return use_mail_preview_policy(Response(part, mimetype="text/html"))
+
+
+@bp.route("/captured/<int:captured_id>/raw")
+def captured_raw(captured_id):
+    """The raw source as plain text, to read in the browser: never rendered as markup."""
+    row = db.session.get(CapturedMail, captured_id) or abort(404)
+    return Response(row.raw, mimetype="text/plain", headers={
+        "Content-Disposition": f'inline; filename="captured-{row.id}.txt"'})
 
 
 @bp.route("/captured/<int:captured_id>.eml")

@@ -10,6 +10,8 @@ from ..models import CapturedMail
 from .keyset import keyset_page
 
 PER_PAGE = 50
+# The raw source shown in the page; the whole of it is one link (or the .eml) away.
+RAW_SHOWN_CHARS = 200_000
 
 
 def captured_page(recipient_contains="", after=None, before=None):
@@ -33,6 +35,12 @@ def read_captured(row):
         "text": _body(message, "plain"),
         "html": _body(message, "html"),
     }
+
+
+def raw_source(row, limit=RAW_SHOWN_CHARS):
+    """The message as it would have been sent, as text to show escaped in a page."""
+    text = row.raw.decode("utf-8", "replace")
+    return {"size": len(row.raw), "text": text[:limit], "cut": len(text) > limit}
 
 
 def _header_text(value):

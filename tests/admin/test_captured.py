@@ -56,8 +56,10 @@ def test_view_shows_headers_parts_and_a_sandboxed_escaped_html_part(app, admin_c
     assert "Plain words" in view and "A &lt;b&gt;subject&lt;/b&gt;" in view
 
     iframe = re.search(r"<iframe[^>]*>", view).group(0)
-    # A bare sandbox: no scripts, no forms, no same-origin access.
-    assert re.search(r"\ssandbox[\s>]", iframe) and "allow-" not in iframe
+    # Sandboxed: same-origin only, so the page's own script can size the frame to the mail;
+    # no scripts, forms, pop-ups or top navigation.
+    assert re.findall(r'\ssandbox="([^"]*)"', iframe) == ["allow-same-origin"]
+    assert "data-fit-content" in iframe and "allow-scripts" not in view
     assert "<script>" not in view and 'onerror="alert' not in view
     # The part is its own document, under a policy that runs nothing even opened directly.
     src = html.unescape(re.search(r'\ssrc="([^"]*)"', iframe).group(1))
@@ -65,7 +67,8 @@ def test_view_shows_headers_parts_and_a_sandboxed_escaped_html_part(app, admin_c
     assert part.status_code == 200 and part.mimetype == "text/html"
     assert part.text.strip() == hostile
     policy = part.headers["Content-Security-Policy"]
-    assert "default-src 'none'" in policy and "sandbox" in policy and "script-src" not in policy
+    assert "default-src 'none'" in policy and "script-src" not in policy
+    assert policy.endswith("; sandbox allow-same-origin") and "allow-scripts" not in policy
     assert part.headers["Cache-Control"] == "no-store"
 
 
@@ -121,3 +124,38 @@ def test_delete_all_needs_a_csrf_token(app, admin_client):
 def test_unknown_mail_is_not_found(admin_client):
     assert admin_client.get("/admin/captured/999").status_code == 404
     assert admin_client.get("/admin/captured/999.eml").status_code == 404
+
+
+def test_headers_and_raw_source_are_on_the_page_on_demand_and_escaped(app, admin_client):
+    captured_id = _capture(app, html='<p>Rich</p><script>alert("raw")</script>',
+                           subject="Raw <i>one</i>")
+    view = admin_client.get(f"/admin/captured/{captured_id}").text
+    headers = re.search(r'<details class="more" id="headers">.*?</details>', view, re.S).group(0)
+    assert "<summary>Headers (" in headers and "List-Unsubscribe" in headers
+    raw = re.search(r'<details class="more" id="raw-source">.*?</details>', view, re.S).group(0)
+    assert '<pre class="mail-raw">' in raw and "MIME-Version: 1.0" in raw
+    assert "&lt;p&gt;Rich&lt;/p&gt;&lt;script&gt;alert(&#34;raw&#34;)&lt;/script&gt;" in raw
+    assert "<script>alert" not in raw and " — only the first" not in raw
+    assert f'href="/admin/captured/{captured_id}/raw"' in raw
+
+
+def test_raw_source_as_plain_text(app, admin_client):
+    captured_id = _capture(app, html="<b>Bold</b>")
+    response = admin_client.get(f"/admin/captured/{captured_id}/raw")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Disposition"].startswith("inline;")
+    with app.app_context():
+        assert response.data == db.session.get(CapturedMail, captured_id).raw
+    assert admin_client.get("/admin/captured/999/raw").status_code == 404
+
+
+def test_a_huge_raw_source_is_cut_in_the_page_and_says_so(app):
+    from statusmail.services.captured_mail import raw_source
+    captured_id = _capture(app, text="x" * 5000)
+    with app.app_context():
+        row = db.session.get(CapturedMail, captured_id)
+        shown = raw_source(row, limit=1000)
+        whole = raw_source(row)
+    assert shown["cut"] and len(shown["text"]) == 1000 and shown["size"] == len(row.raw)
+    assert not whole["cut"] and whole["text"] == row.raw.decode()

@@ -18,6 +18,8 @@ NOT_PAGES = {
     "admin.audience_preview": "JSON the audience preview's script asks for "
                               "(tests/browser/test_audience_preview_live.py)",
     "admin.captured_download": "an .eml download (tests/admin/test_captured.py checks it)",
+    "admin.captured_raw": "a captured mail's raw source as plain text (tests/admin/"
+                          "test_captured.py checks it)",
     "admin.subscriber_transfer_download": "a CSV download (tests/admin/test_subscriber_csv.py "
                                           "checks it)",
     "admin.subscriber_transfer_progress": "JSON the export/import page's script polls",
