@@ -45,6 +45,7 @@ def test_operator_and_subscriber_story(live_app, page, smtp_server, tmp_path):
         page.check("input[name=smtp_security][value=starttls]")
         page.fill("input[name=smtp_username]", SMTP_LOGIN)
         page.fill("input[name=smtp_password]", SMTP_PASSWORD)
+        page.click("text=Timeout and self-signed certificates")
         page.fill("input[name=smtp_tls_unverified_host]", smtp.host)
         page.fill("input[name=from_address]", "status@example.com")
         page.fill("input[name=from_name]", "Example Status")
