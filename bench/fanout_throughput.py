@@ -1,49 +1,70 @@
 #!/usr/bin/env python
-"""Fan-out throughput: statusmail's path against the naive Flask-Mail loop, in one run.
+"""Fan-out throughput: statusmail with 1, 2 and 4 workers against the naive loop and the
+raw ceiling, plus publisher and worker memory at 10k vs 1M subscribers, in one run.
 
 Not a test: run on demand (see bench/README.md). Everything is measured in the same
-run on the same machine and sink, and printed as ratios against the naive baseline,
-because absolute msg/s says more about the machine than about the code.
+run on the same machine, database and sink, and printed beside its baselines with the
+ratios, because absolute msg/s says more about the machine than about the code. JSON
+goes to ``bench/results/fanout_throughput-<database>.json``.
 """
 import argparse
 import logging
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
-import time
 
-from harness import ROOT, peak_rss_mb, smtp_sink, wait_until, workers
+from fanout_baselines import measure_naive, measure_raw_ceiling, notice_messages
+from fanout_memory import measure_memory, seed_subscribers
+from fanout_report import report, write_json
+from harness import ROOT, cpu_seconds, peak_rss_mb, smtp_sink, wait_until, workers
 
 sys.path.insert(0, ROOT)
 
-TARGET_RATIO = 5.0
+
+def _counts(text):
+    return [int(part) for part in text.split(",") if part.strip()]
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=None,
+                        help="the database to use (its statusmail tables are DROPPED and "
+                             "recreated); default BENCH_DATABASE_URL, else a temporary SQLite")
     parser.add_argument("--subscribers", type=int, default=10_000,
-                        help="confirmed subscribers for the large run (default 10,000)")
-    parser.add_argument("--small", type=int, default=1_000,
-                        help="subscribers for the small run that worker memory is compared "
-                             "against (default 1,000)")
-    parser.add_argument("--workers", type=int, default=2, help="flask worker processes (2)")
-    parser.add_argument("--baseline-messages", type=int, default=2_000,
-                        help="messages the naive loop sends (its rate does not depend on the "
-                             "list size; 0 = the whole list; default 2,000)")
+                        help="confirmed subscribers each fan-out sends to (10,000)")
+    parser.add_argument("--workers", type=_counts, default=[1, 2, 4],
+                        help="worker counts to measure, comma-separated (1,2,4)")
+    parser.add_argument("--naive-messages", type=int, default=2_000,
+                        help="messages the naive loop sends (2,000; its rate does not depend "
+                             "on the list size)")
+    parser.add_argument("--memory-small", type=int, default=10_000,
+                        help="list size of the small memory measurement (10,000)")
+    parser.add_argument("--memory-large", type=int, default=1_000_000,
+                        help="list size of the large one (1,000,000; 0 skips memory)")
+    parser.add_argument("--memory-slice", type=int, default=10_000,
+                        help="deliveries the workers send in each memory measurement (10,000)")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="py-spy record every worker of the 2-worker run into DIR")
     parser.add_argument("--sink", choices=("auto", "smtp-sink", "aiosmtpd"), default="auto",
                         help="SMTP sink: postfix's smtp-sink when installed (auto), else aiosmtpd")
-    parser.add_argument("--timeout", type=float, default=300,
-                        help="seconds one fan-out may take before the run is abandoned")
+    parser.add_argument("--timeout", type=float, default=600,
+                        help="seconds one step may take before the run is abandoned")
+    parser.add_argument("--json", default=os.path.join(ROOT, "bench", "results"),
+                        help="directory for the JSON results")
     args = parser.parse_args()
-    if not 0 < args.small <= args.subscribers:
-        parser.error("--small must be between 1 and --subscribers")
+    if args.memory_large and not 0 < args.memory_small <= args.memory_large:
+        parser.error("--memory-small must be between 1 and --memory-large")
+    if args.memory_large and args.memory_small < args.subscribers:
+        parser.error("--memory-small must be at least --subscribers (the list only grows)")
     return args
 
 
 # --- the throwaway app ----------------------------------------------------------------
 
-def prepare_environment(workdir):
+def prepare_environment(workdir, database_url=None):
     """Settings for this process and the workers: a temporary instance, its own Redis."""
     import secrets
 
@@ -51,7 +72,7 @@ def prepare_environment(workdir):
     env = {
         "STATUSMAIL_ENV": "development",
         "STATUSMAIL_INSTANCE_PATH": os.path.join(workdir, "instance"),
-        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
+        "DATABASE_URL": database_url or os.environ.get("BENCH_DATABASE_URL")
         or "sqlite:///" + os.path.join(workdir, "bench.sqlite3"),
         "REDIS_URL": "",
         "SECRET_KEY": secrets.token_urlsafe(32),
@@ -92,20 +113,6 @@ def configure_sending(sink_port):
     db.session.commit()
 
 
-def add_subscribers(first, count):
-    """Confirmed subscribers ``first`` … ``first + count - 1``, inserted in bulk."""
-    from sqlalchemy import insert
-
-    from statusmail.extensions import db
-    from statusmail.models import Subscriber, utcnow
-    now = utcnow()
-    rows = [{"email": f"subscriber{n}@example.net", "status": "confirmed", "source": "import",
-             "created_at": now, "confirmed_at": now} for n in range(first, first + count)]
-    for start in range(0, len(rows), 5000):
-        db.session.execute(insert(Subscriber), rows[start:start + 5000])
-    db.session.commit()
-
-
 def publish_incident(number):
     """Open an incident and publish its notice, as the admin does; returns the notification."""
     from statusmail.extensions import db
@@ -121,22 +128,41 @@ def publish_incident(number):
     return publish_event("incident_created", incident=incident, incident_update=update)
 
 
-# --- measurements ---------------------------------------------------------------------
+# --- statusmail's fan-out -------------------------------------------------------------
 
-def measure_statusmail(app, env, args, log_dir, number):
+def _py_spy(pids, directory):
+    """A ``py-spy record`` per worker, stopped (and its flame graph written) on exit."""
+    os.makedirs(directory, exist_ok=True)
+    py_spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
+    return [subprocess.Popen([py_spy, "record", "--pid", str(pid), "--rate", "250",
+                              "--format", "raw", "--output",
+                              os.path.join(directory, f"worker-{pid}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for pid in pids]
+
+
+def _stop_profilers(profilers):
+    for profiler in profilers:
+        profiler.send_signal(signal.SIGINT)
+    for profiler in profilers:
+        profiler.wait(60)
+
+
+def measure_statusmail(app, env, args, log_dir, worker_count, number, profile_dir=None):
     """Publish to every confirmed subscriber with idle workers; time it from the database.
 
     Timestamps come from the delivery rows (``sent_at`` is written when the server
     accepted the mail), so polling for completion adds nothing to the figures. The poll
-    reads the notification's state alone: counting its deliveries by state ten times a
-    second cost PostgreSQL about a sixth as much CPU as the fan-out itself.
+    reads the notification's state alone.
     """
     from sqlalchemy import func, select
 
     from statusmail.extensions import db
     from statusmail.models import Delivery, Notification, utcnow
 
-    with app.app_context(), workers(args.workers, env, log_dir) as processes:
+    with app.app_context(), workers(worker_count, env, log_dir) as processes:
+        profilers = _py_spy([p.pid for p in processes], profile_dir) if profile_dir else []
+        cpu_before = sum(cpu_seconds(p.pid) for p in processes)
         started = utcnow()
         notification = publish_incident(number)
         if notification is None:
@@ -149,6 +175,8 @@ def measure_statusmail(app, env, args, log_dir, number):
             db.session.rollback()
             return state in ("completed", "cancelled")
         wait_until(finished, args.timeout, f"notification #{notification_id}", every=0.1)
+        worker_cpu = sum(cpu_seconds(p.pid) for p in processes) - cpu_before
+        _stop_profilers(profilers)
         first, last, total, sent = db.session.execute(
             select(func.min(Delivery.sent_at), func.max(Delivery.sent_at), func.count(),
                    func.count(Delivery.sent_at))
@@ -157,95 +185,53 @@ def measure_statusmail(app, env, args, log_dir, number):
         peak_rss = max(peak_rss_mb(process.pid) for process in processes)
     if sent != total or not total:
         raise SystemExit(f"bench: only {sent} of {total} deliveries were sent; see {log_dir}")
-    return {"notification_id": notification_id, "messages": total,
+    return {"workers": worker_count, "notification_id": notification_id, "messages": total,
             "seconds": (last - started).total_seconds(),
             "sending_seconds": (last - first).total_seconds(),
-            "first_latency": (first - started).total_seconds(), "peak_rss_mb": peak_rss}
-
-
-def measure_baseline(app, notification_id, limit):
-    """The naive loop: per subscriber a Flask-Mail ``Message`` and ``mail.send``, which
-    serialises it and opens a new SMTP connection. It is handed the rendered notice for
-    free (per-subscriber links by string replacement), so the ratio errs in its favour.
-    """
-    from sqlalchemy import select
-
-    from statusmail.extensions import db, mail
-    from statusmail.models import Notification, SiteSettings, Subscriber
-    from statusmail.fanout.notices import render_notice
-
-    with app.app_context():
-        notice = render_notice(db.session.get(Notification, notification_id), SiteSettings.get())
-        query = select(Subscriber.id, Subscriber.email, Subscriber.link_key).order_by(Subscriber.id)
-        recipients = db.session.execute(query.limit(limit) if limit else query).all()
-        started = time.perf_counter()
-        for number, (subscriber_id, email, link_key) in enumerate(recipients):
-            values = notice.values_for(notification_id=notification_id, delivery_id=number,
-                                       subscriber_id=subscriber_id, email=email, link_key=link_key)
-            message, _ = notice.personalize(values, whole_message=True)
-            mail.send(message)
-        seconds = time.perf_counter() - started
-    return {"messages": len(recipients), "seconds": seconds}
-
-
-# --- report ---------------------------------------------------------------------------
-
-def rate(run):
-    return run["messages"] / run["seconds"] if run["seconds"] > 0 else float("inf")
-
-
-def report(args, sink_name, database, baseline, small, large):
-    base = rate(baseline)
-    ours = rate(large)
-    sending = large["messages"] / large["sending_seconds"] if large["sending_seconds"] else ours
-    ratio = ours / base
-    per_naive_mail = baseline["seconds"] / baseline["messages"]
-    lines = [
-        f"statusmail fan-out benchmark: sink {sink_name}, database {database}, "
-        f"{os.cpu_count()} CPUs",
-        "",
-        f"{'':60} {'msg/s':>8} {'x baseline':>11}",
-        f"{'naive: Flask-Mail Message + mail.send, new connection each':60} "
-        f"{base:8.0f} {1:11.2f}   ({baseline['messages']:,} mails)",
-        f"{f'statusmail: publish_event + {args.workers} flask workers':60} "
-        f"{ours:8.0f} {ratio:11.2f}   ({large['messages']:,} mails, publish -> last accepted)",
-        f"{'  of which sending (first -> last accepted)':60} {sending:8.0f} {sending / base:11.2f}",
-        "",
-        f"target: statusmail >= {TARGET_RATIO:g}x the naive loop -> "
-        f"{'met' if ratio >= TARGET_RATIO else 'NOT MET'} ({ratio:.2f}x)",
-        f"publish -> first mail accepted (idle workers), {large['messages']:,} subscribers: "
-        f"{large['first_latency']:.3f} s = {large['first_latency'] / per_naive_mail:.1f}x "
-        f"one naive mail ({per_naive_mail * 1000:.1f} ms); "
-        f"{small['messages']:,} subscribers: {small['first_latency']:.3f} s",
-        f"worker peak RSS: {small['messages']:,} subscribers {small['peak_rss_mb']:.1f} MB, "
-        f"{large['messages']:,} subscribers {large['peak_rss_mb']:.1f} MB "
-        f"({large['peak_rss_mb'] / small['peak_rss_mb']:.2f}x for "
-        f"{large['messages'] / small['messages']:.0f}x the subscribers)",
-    ]
-    print("\n".join(lines))
+            "first_latency": (first - started).total_seconds(), "peak_rss_mb": peak_rss,
+            "worker_cpu_us_per_message": worker_cpu / total * 1e6}
 
 
 # --- main -----------------------------------------------------------------------------
 
+def run(args, app, env, workdir, port):
+    from statusmail.models import SiteSettings
+    seed_subscribers(app, args.subscribers)
+    runs, ceilings, messages = [], [], None
+    for number, count in enumerate(args.workers, start=1):
+        profile = args.profile if count == 2 else None
+        runs.append(measure_statusmail(app, env, args, workdir, count, number, profile))
+        if messages is None:
+            notice, messages = notice_messages(app, runs[0]["notification_id"],
+                                               args.subscribers)
+            with app.app_context():
+                sender = SiteSettings.get().from_address
+        # Right after each fan-out, so that both see the same machine.
+        ceilings.append(measure_raw_ceiling(int(port), sender, messages))
+    naive = measure_naive(app, notice, messages[:args.naive_messages])
+    memory = []
+    if args.memory_large:
+        seed_subscribers(app, args.memory_small)
+        memory.append(measure_memory(app, env, workdir, 2, args.memory_slice, args.timeout))
+        seed_subscribers(app, args.memory_large)
+        memory.append(measure_memory(app, env, workdir, 2, args.memory_slice, args.timeout))
+    return {"runs": runs, "raw_ceilings": ceilings, "naive": naive, "memory": memory}
+
+
 def main():
     args = parse_args()
     workdir = tempfile.mkdtemp(prefix="statusmail-bench-")
-    env = {**os.environ, **prepare_environment(workdir)}
+    env = {**os.environ, **prepare_environment(workdir, args.database_url)}
     try:
         with smtp_sink(args.sink) as (sink_name, port):
             app = make_app(port)
             env["REDIS_URL"] = app.config["REDIS_URL"]  # the embedded one the app started
-            with app.app_context():
-                add_subscribers(0, args.small)
-            small = measure_statusmail(app, env, args, workdir, 1)
-            with app.app_context():
-                add_subscribers(args.small, args.subscribers - args.small)
-            large = measure_statusmail(app, env, args, workdir, 2)
-            baseline = measure_baseline(app, large["notification_id"], args.baseline_messages)
+            figures = run(args, app, env, workdir, port)
             database = app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0]
-            if database == "sqlite":
-                database += " (WAL journal, set by the bench)"
-        report(args, sink_name, database, baseline, small, large)
+        figures.update(sink=sink_name, database=database, cpus=os.cpu_count(),
+                       load_average=os.getloadavg())
+        report(figures)
+        print("JSON:", write_json(args.json, figures))
     finally:
         from statusmail.embedded_redis import stop_embedded_redis
         stop_embedded_redis(env["STATUSMAIL_INSTANCE_PATH"])

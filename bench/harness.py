@@ -86,6 +86,13 @@ def peak_rss_mb(pid):
     raise SystemExit("bench: /proc/<pid>/status has no VmHWM (Linux only)")
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time the process has used so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def workers(count, env, log_dir):
     """``flask worker`` processes, yielded once every one of them is idle and listening."""
