@@ -29,7 +29,7 @@ from ..models import Notification, utcnow
 from ..services.provider_health import record_provider_failure
 from . import ledger, liveness
 from .control import pause_notification
-from .notices import render_notice
+from .notices import rendered_notice
 from .queue import lease_seconds
 from .rate import SendRate, next_utc_day
 from .recorder import SentRecorder
@@ -74,7 +74,7 @@ class BatchRun:
     def _send_held(self):
         self.suspects = list(self.unfinished.values())
         try:
-            notice = render_notice(self.notification, self.settings)
+            notice = rendered_notice(self.notification, self.settings)
             with open_transport(self.settings) as transport, \
                     SentRecorder(own_connection=transport.name != "capture") as recorder:
                 whole_message = transport.name == "sendgrid"

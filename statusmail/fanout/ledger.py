@@ -99,20 +99,19 @@ def load_recipients(delivery_ids):
     """Everything a batch needs about its subscribers: two lookups by primary key.
 
     Not a join: for a join the planner may read and hash the whole subscribers table,
-    for each batch.
+    for each batch. Selected from the tables rather than the mapped classes, so the rows
+    skip the ORM's per-row loading (a tenth of a batch's time spent outside sending).
     """
+    deliveries, subscribers = Delivery.__table__.c, Subscriber.__table__.c
     rows = db.session.execute(
-        select(Delivery.id, Delivery.attempts, Delivery.subscriber_id)
-        .where(Delivery.id.in_(delivery_ids)).order_by(Delivery.id)).all()
-    subscriber_ids = sorted({row.subscriber_id for row in rows})
-    subscribers = {subscriber.id: subscriber for subscriber in db.session.execute(
-        select(Subscriber.id, Subscriber.email, Subscriber.status, Subscriber.link_key)
-        .where(Subscriber.id.in_(subscriber_ids)))}
+        select(deliveries.id, deliveries.attempts, deliveries.subscriber_id)
+        .where(deliveries.id.in_(delivery_ids)).order_by(deliveries.id)).all()
+    found = {row[0]: row[1:] for row in db.session.execute(
+        select(subscribers.id, subscribers.email, subscribers.status, subscribers.link_key)
+        .where(subscribers.id.in_(sorted({row[2] for row in rows}))))}
     # A subscriber deleted meanwhile took its delivery with it.
-    return [Recipient(row.id, row.attempts, row.subscriber_id,
-                      subscribers[row.subscriber_id].email, subscribers[row.subscriber_id].status,
-                      subscribers[row.subscriber_id].link_key)
-            for row in rows if row.subscriber_id in subscribers]
+    return [Recipient(delivery_id, attempts, subscriber_id, *found[subscriber_id])
+            for delivery_id, attempts, subscriber_id in rows if subscriber_id in found]
 
 
 def retry_later(recipients, error):

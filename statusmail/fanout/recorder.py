@@ -14,7 +14,11 @@ On PostgreSQL the UPDATE is prepared once per batch and executed per message: pa
 and planning it every time cost the server about as much as the update itself, and
 SQLAlchemy's per-statement work as much again in the worker. A prepared statement, like
 ``synchronous_commit``, lives in the database session, so the recorder needs a real
-session (not a transaction-pooling proxy) and clears both before handing it back.
+session (not a transaction-pooling proxy) and clears both before handing it back. On
+SQLite the same UPDATE goes out as plain SQL (``exec_driver_sql``), which skips the
+statement compiler's cache lookup and parameter processing: about 40 % of the write's
+cost in the worker. Its timestamps are formatted by the column type's own bind
+processor, so they read back exactly as the ORM writes them.
 """
 from sqlalchemy import bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,6 +46,11 @@ _PREPARE_MARK_SENT = (
 _EXECUTE_MARK_SENT = ("EXECUTE statusmail_mark_sent "
                       "(%(now)s, %(code)s, %(reply)s, %(message_id)s, %(delivery_id)s)")
 _POSTGRESQL_SETUP = ("SET synchronous_commit TO OFF", _PREPARE_MARK_SENT)
+# The same UPDATE again as SQLite takes it (qmark parameters).
+_SQLITE_MARK_SENT = (
+    "UPDATE deliveries SET state = 'sent', sent_at = ?, updated_at = ?, smtp_code = ?, "
+    "smtp_response = ?, message_id = ?, lease_expires_at = NULL, next_attempt_at = NULL "
+    "WHERE id = ?")
 _POSTGRESQL_CLEANUP = ("DEALLOCATE statusmail_mark_sent", "RESET synchronous_commit")
 
 
@@ -52,6 +61,7 @@ class SentRecorder:
         self.own_connection = own_connection
         self.connection = None
         self.prepared = False
+        self.sqlite_timestamp = None  # the bind processor of a timestamp, on SQLite
         self.cleanup = ()
 
     def __enter__(self):
@@ -76,6 +86,9 @@ class SentRecorder:
             previous = int(self.connection.exec_driver_sql("PRAGMA synchronous").scalar())
             setup = ("PRAGMA synchronous = NORMAL",)
             self.cleanup = (f"PRAGMA synchronous = {previous}",)
+            dialect_type = _deliveries.c.sent_at.type.dialect_impl(self.connection.dialect)
+            self.sqlite_timestamp = (dialect_type.bind_processor(self.connection.dialect)
+                                     or (lambda value: value))
         for statement in setup:
             self.connection.exec_driver_sql(statement)
 
@@ -107,6 +120,10 @@ class SentRecorder:
             return
         if self.prepared:
             self.connection.exec_driver_sql(_EXECUTE_MARK_SENT, params)
+        elif self.sqlite_timestamp is not None:
+            stamp = self.sqlite_timestamp(now)
+            self.connection.exec_driver_sql(_SQLITE_MARK_SENT, (
+                stamp, stamp, code, params["reply"], message_id, delivery_id))
         else:
             self.connection.execute(_MARK_SENT, params)
         if first_sent:

@@ -168,13 +168,17 @@ class SmtpTransport(Transport):
             raise errors.UnsendableError(f"the envelope cannot be sent ({exc})") from None
 
     def _transaction(self, sender, recipient, raw):
-        code, reply = self.smtp.mail(sender)
+        # ``docmd`` sends what ``mail()``/``rcpt()`` would: both addresses passed
+        # require_sender/require_recipient, which admit only addresses smtplib's quoteaddr
+        # leaves unchanged, and we pass no ESMTP options. Skipping quoteaddr's address
+        # parser saves about a tenth of the worker's time per message.
+        code, reply = self.smtp.docmd("mail", f"FROM:<{sender}>")
         if code != 250:
             self._reset()
             self._refuse_unless_login_wanted("MAIL FROM", code, reply)
             raise _reply_error(code, reply, f"MAIL FROM:<{sender}> refused",
                                errors.SenderRejectedError)
-        code, reply = self.smtp.rcpt(recipient)
+        code, reply = self.smtp.docmd("rcpt", f"TO:<{recipient}>")
         if code not in (250, 251):
             self._reset()
             self._refuse_unless_login_wanted("RCPT TO", code, reply)
