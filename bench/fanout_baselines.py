@@ -11,6 +11,8 @@ import multiprocessing
 import smtplib
 import time
 
+from harness import cpu_seconds
+
 RAW_PROCESSES = 2
 
 
@@ -54,31 +56,37 @@ def _push(port, sender, messages, barrier, results):
     smtp = smtplib.SMTP("127.0.0.1", port, timeout=30)
     smtp.ehlo()
     barrier.wait()
-    started = time.time()
+    started, cpu = time.time(), time.process_time()
     for recipient, raw in messages:
         smtp.sendmail(sender, [recipient], raw)
-    finished = time.time()
+    finished, cpu = time.time(), time.process_time() - cpu
     smtp.quit()
-    results.put((started, finished, len(messages)))
+    results.put((started, finished, len(messages), cpu))
 
 
-def measure_raw_ceiling(port, sender, personal, processes=RAW_PROCESSES):
+def measure_raw_ceiling(port, sender, personal, sink_pid, processes=RAW_PROCESSES):
     """``processes`` processes share ``personal`` (pre-rendered); wall time from the
-    first one's first message to the last one's last."""
+    first one's first message to the last one's last, and CPU time per message of the
+    senders and of the sink."""
     messages = [(message.recipients[0], raw) for _, (message, raw) in personal]
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(processes), context.Queue()
     children = [context.Process(target=_push, args=(port, sender, messages[i::processes],
                                                     barrier, results))
                 for i in range(processes)]
+    sink_cpu = cpu_seconds(sink_pid)
     for child in children:
         child.start()
     reports = [results.get(timeout=300) for _ in children]
+    sink_cpu = cpu_seconds(sink_pid) - sink_cpu
     for child in children:
         child.join(30)
         if child.exitcode != 0:
             raise SystemExit(f"bench: a raw-ceiling process exited with {child.exitcode}")
     started, finished = min(r[0] for r in reports), max(r[1] for r in reports)
-    return {"messages": sum(r[2] for r in reports), "seconds": finished - started,
+    count = sum(r[2] for r in reports)
+    return {"messages": count, "seconds": finished - started,
+            "sender_cpu_us_per_message": sum(r[3] for r in reports) / count * 1e6,
+            "sink_cpu_us_per_message": sink_cpu / count * 1e6,
             "processes": processes,
             "message_bytes": sum(len(raw) for _, raw in messages) / len(messages)}

@@ -148,7 +148,29 @@ def _stop_profilers(profilers):
         profiler.wait(60)
 
 
-def measure_statusmail(app, env, args, log_dir, worker_count, number, profile_dir=None):
+def _backend_cpu(app):
+    """``{pid: CPU seconds}`` of the PostgreSQL backends serving this database (other
+    than ours); empty on SQLite, whose work is done inside the workers."""
+    from sqlalchemy import text
+
+    from statusmail.extensions import db
+    if db.engine.dialect.name != "postgresql":
+        return {}
+    pids = db.session.scalars(text(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid()")).all()
+    db.session.rollback()
+    found = {}
+    for pid in pids:
+        try:
+            found[pid] = cpu_seconds(pid)
+        except FileNotFoundError:  # it ended meanwhile
+            pass
+    return found
+
+
+def measure_statusmail(app, env, args, log_dir, worker_count, number, sink_pid,
+                       profile_dir=None):
     """Publish to every confirmed subscriber with idle workers; time it from the database.
 
     Timestamps come from the delivery rows (``sent_at`` is written when the server
@@ -163,6 +185,7 @@ def measure_statusmail(app, env, args, log_dir, worker_count, number, profile_di
     with app.app_context(), workers(worker_count, env, log_dir) as processes:
         profilers = _py_spy([p.pid for p in processes], profile_dir) if profile_dir else []
         cpu_before = sum(cpu_seconds(p.pid) for p in processes)
+        sink_before, backends_before = cpu_seconds(sink_pid), _backend_cpu(app)
         started = utcnow()
         notification = publish_incident(number)
         if notification is None:
@@ -176,6 +199,9 @@ def measure_statusmail(app, env, args, log_dir, worker_count, number, profile_di
             return state in ("completed", "cancelled")
         wait_until(finished, args.timeout, f"notification #{notification_id}", every=0.1)
         worker_cpu = sum(cpu_seconds(p.pid) for p in processes) - cpu_before
+        sink_cpu = cpu_seconds(sink_pid) - sink_before
+        backend_cpu = sum(cpu - backends_before.get(pid, 0.0)
+                          for pid, cpu in _backend_cpu(app).items())
         _stop_profilers(profilers)
         first, last, total, sent = db.session.execute(
             select(func.min(Delivery.sent_at), func.max(Delivery.sent_at), func.count(),
@@ -189,25 +215,28 @@ def measure_statusmail(app, env, args, log_dir, worker_count, number, profile_di
             "seconds": (last - started).total_seconds(),
             "sending_seconds": (last - first).total_seconds(),
             "first_latency": (first - started).total_seconds(), "peak_rss_mb": peak_rss,
-            "worker_cpu_us_per_message": worker_cpu / total * 1e6}
+            "worker_cpu_us_per_message": worker_cpu / total * 1e6,
+            "sink_cpu_us_per_message": sink_cpu / total * 1e6,
+            "database_cpu_us_per_message": backend_cpu / total * 1e6}
 
 
 # --- main -----------------------------------------------------------------------------
 
-def run(args, app, env, workdir, port):
+def run(args, app, env, workdir, port, sink_pid):
     from statusmail.models import SiteSettings
     seed_subscribers(app, args.subscribers)
     runs, ceilings, messages = [], [], None
     for number, count in enumerate(args.workers, start=1):
         profile = args.profile if count == 2 else None
-        runs.append(measure_statusmail(app, env, args, workdir, count, number, profile))
+        runs.append(measure_statusmail(app, env, args, workdir, count, number, sink_pid,
+                                       profile))
         if messages is None:
             notice, messages = notice_messages(app, runs[0]["notification_id"],
                                                args.subscribers)
             with app.app_context():
                 sender = SiteSettings.get().from_address
         # Right after each fan-out, so that both see the same machine.
-        ceilings.append(measure_raw_ceiling(int(port), sender, messages))
+        ceilings.append(measure_raw_ceiling(int(port), sender, messages, sink_pid))
     naive = measure_naive(app, notice, messages[:args.naive_messages])
     memory = []
     if args.memory_large:
@@ -223,10 +252,10 @@ def main():
     workdir = tempfile.mkdtemp(prefix="statusmail-bench-")
     env = {**os.environ, **prepare_environment(workdir, args.database_url)}
     try:
-        with smtp_sink(args.sink) as (sink_name, port):
+        with smtp_sink(args.sink) as (sink_name, port, sink_pid):
             app = make_app(port)
             env["REDIS_URL"] = app.config["REDIS_URL"]  # the embedded one the app started
-            figures = run(args, app, env, workdir, port)
+            figures = run(args, app, env, workdir, port, sink_pid)
             database = app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0]
         figures.update(sink=sink_name, database=database, cpus=os.cpu_count(),
                        load_average=os.getloadavg())

@@ -53,7 +53,8 @@ def _smtp_sink_binary():
 
 @contextmanager
 def smtp_sink(choice):
-    """An SMTP server on loopback that accepts and discards everything."""
+    """An SMTP server on loopback that accepts and discards everything; yields its
+    name, port and process id."""
     port = free_port()
     binary = _smtp_sink_binary() if choice in ("auto", "smtp-sink") else None
     if choice == "smtp-sink" and binary is None:
@@ -72,7 +73,7 @@ def smtp_sink(choice):
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until(lambda: process.poll() is None and _port_open(port), 10, name)
-        yield name, port
+        yield name, port, process.pid
     finally:
         _stop(process)
 

@@ -176,7 +176,7 @@ def main():
                 for label, (app, client, _) in worlds.items():
                     times[label].append(publish_once(app, client) * 1000)
             latencies = {}
-            with smtp_sink(args.sink) as (sink_name, sink_port):
+            with smtp_sink(args.sink) as (sink_name, sink_port, _):
                 for label, (app, client, url) in worlds.items():
                     latencies[label] = first_mail(app, client, url, sink_port, args.workers,
                                                   workdir, args.first_mail_repeat)
