@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from rq import Worker
+from rq.exceptions import NoSuchJobError
 from sqlalchemy import select
 
 from statusmail.extensions import db
@@ -122,7 +123,10 @@ class Rig:
         """``(notification id, delivery ids)`` the named worker is running, or None."""
         with self.app.app_context():
             worker = Worker.find_by_key(f"rq:worker:{name}", connection=redis_connection())
-            job = worker.get_current_job() if worker is not None else None
+            try:
+                job = worker.get_current_job() if worker is not None else None
+            except NoSuchJobError:  # it finished, and its record went, while we looked
+                return None
             return tuple(job.args) if job is not None else None
 
     # waiting -----------------------------------------------------------------------------
