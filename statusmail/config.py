@@ -107,6 +107,9 @@ def load_config(instance_path):
         # The largest CSV import: it is copied to disk and read as a stream, so this bounds
         # disk, not memory (250 MB: over two million addresses, or a 2M-row export).
         "IMPORT_MAX_BYTES": _int_env("STATUSMAIL_MAX_UPLOAD_MB", 250) * 1024 * 1024,
+        # Captured mail (no provider set) kept at most: the oldest goes first beyond it.
+        "CAPTURE_MAX_BYTES": _bounded_int_env("STATUSMAIL_CAPTURE_MAX_MB", 200,
+                                              most=1024 * 1024) * 1024 * 1024,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,

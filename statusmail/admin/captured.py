@@ -1,13 +1,15 @@
 """Captured mail: read what statusmail would have sent while no provider is configured."""
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (Response, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
 from flask_wtf import FlaskForm
 
 from ..extensions import db
 from ..models import CapturedMail
 from ..security_headers import use_mail_preview_policy
-from ..services.captured_mail import (captured_page, delete_all_captured, raw_source,
-                                      read_captured)
+from ..services.captured_mail import (captured_page, delete_all_captured, describe_usage,
+                                      raw_source, read_captured)
 from ..services.keyset import cursor_args
+from ..services.request_settings import current_settings
 from . import bp
 from .security_notes import note
 
@@ -21,6 +23,8 @@ def captured_mail():
     recipient = request.args.get("recipient", "").strip()
     page = captured_page(recipient, *cursor_args())
     return render_template("admin/captured.html", page=page, recipient=recipient,
+                           usage=describe_usage(current_app.config["CAPTURE_MAX_BYTES"]),
+                           retention_days=current_settings().delivery_retention_days,
                            delete_form=DeleteAllCapturedForm())
 
 

@@ -6,11 +6,10 @@ keeps one connection for many messages, and raises only :mod:`.errors` exception
 from flask import current_app
 
 from .. import crypto
-from ..extensions import db
-from ..models import CapturedMail
 from . import errors
 from .addresses import require_recipient, require_sender
 from .base import Transport
+from .capture_store import store_captured
 from .compose import envelope_sender, sender_domain, to_bytes
 from .sendgrid import SendGridTransport
 from .smtp import SmtpTransport
@@ -69,10 +68,8 @@ class CaptureTransport(Transport):
         raw = raw if raw is not None else to_bytes(message)
         require_sender(envelope_sender(message))
         require_recipient(message.recipients[0])
-        row = CapturedMail(sender=envelope_sender(message), recipient=message.recipients[0],
-                           subject=message.subject[:998], raw=raw)
-        db.session.add(row)
-        db.session.flush()
+        row = store_captured(envelope_sender(message), message.recipients[0],
+                             message.subject[:998], raw, current_app.config["CAPTURE_MAX_BYTES"])
         return 250, f"{CAPTURED_REPLY_PREFIX}{row.id}"
 
 

@@ -21,6 +21,7 @@ from .api_tokens import ApiToken  # noqa: E402
 from .security import SecurityEvent  # noqa: E402
 from .transfers import SubscriberImportRow, SubscriberTransfer  # noqa: E402
 from .counts import DeliveryStateCount, SubscriberStatusCount  # noqa: E402
+from .captured_usage import CapturedMailUsage  # noqa: E402
 from . import search  # noqa: E402,F401  (the search index DDL)
 
 __all__ = [
@@ -29,5 +30,5 @@ __all__ = [
     "subscriber_components", "Notification", "Delivery", "OutboundMail", "CapturedMail", "ApiToken",
     "AdminSession", "SecurityEvent",
     "SubscriberTransfer", "SubscriberImportRow",
-    "DeliveryStateCount", "SubscriberStatusCount",
+    "DeliveryStateCount", "SubscriberStatusCount", "CapturedMailUsage",
 ]

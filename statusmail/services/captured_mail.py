@@ -6,12 +6,24 @@ from sqlalchemy import delete
 from sqlalchemy.orm import defer
 
 from ..extensions import db
+from ..mail.capture_store import captured_usage
 from ..models import CapturedMail
 from .keyset import keyset_page
 
 PER_PAGE = 50
 # The raw source shown in the page; the whole of it is one link (or the .eml) away.
 RAW_SHOWN_CHARS = 200_000
+
+
+def describe_usage(max_bytes):
+    """What the capture holds, against its cap, from the maintained totals."""
+    messages, size = captured_usage()
+    return {"messages": messages, "size": megabytes(size), "cap": megabytes(max_bytes),
+            "percent": min(100, round(100 * size / max_bytes)) if max_bytes else 0}
+
+
+def megabytes(size):
+    return f"{size / (1024 * 1024):.1f} MB" if size >= 102.4 * 1024 else f"{size / 1024:.0f} KB"
 
 
 def captured_page(recipient_contains="", after=None, before=None):
