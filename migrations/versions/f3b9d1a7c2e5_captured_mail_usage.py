@@ -3,7 +3,7 @@
 The SQL is copied here, not imported: the models may change after this migration.
 
 Revision ID: f3b9d1a7c2e5
-Revises: e7a1c5d9b3f2
+Revises: e3f9a5b7c2d4
 Create Date: 2026-12-01 13:50:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "f3b9d1a7c2e5"
-down_revision = "e7a1c5d9b3f2"
+down_revision = "e3f9a5b7c2d4"
 branch_labels = None
 depends_on = None
 
