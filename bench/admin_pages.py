@@ -38,6 +38,7 @@ PAGES = [
     "/admin/incidents", "/admin/incidents/{incident}", "/admin/incidents/new",
     "/admin/maintenance", "/admin/maintenance/{maintenance}",
     "/admin/deliveries", "/admin/deliveries/{notification}",
+    "/admin/deliveries/{notification}?waiting_after={delivery_mid}",
     "/admin/deliveries/{notification}.json", "/admin/captured", "/admin/api-tokens",
 ]
 

@@ -42,7 +42,7 @@
     }
     set("percent", Math.floor(data.percent));
     set("total", data.total);
-    set("state", data.display_state);
+    set("state", data.display_state.replace(/_/g, " "));
     set("expanded", Math.floor(data.expanded_percent));
     set("rate", (data.rate_per_sec || 0).toFixed(1));
     set("duration", seconds(data.duration_sec));
@@ -51,9 +51,10 @@
     card.querySelectorAll("[data-count]").forEach(function (cell) {
       cell.textContent = data.counts[cell.getAttribute("data-count")] || 0;
     });
-    // Finished, expanded, or paused/resumed elsewhere: reload for the final figures,
-    // failures and buttons.
-    if (data.done || data.display_state !== card.getAttribute("data-state")) { window.location.reload(); }
+    // Finished, expanded, paused/resumed elsewhere, or waiting for other retries: reload
+    // for the final figures, the lists and buttons.
+    if (data.done || data.display_state !== card.getAttribute("data-state") ||
+        data.next_attempt_at !== card.getAttribute("data-next-attempt")) { window.location.reload(); }
   });
 })();
 

@@ -5,6 +5,7 @@ from werkzeug.routing import BuildError
 
 from .. import fanout
 from ..extensions import db
+from ..fanout.queue import MAX_ATTEMPTS
 from ..models import Notification
 from ..models.notifications import DELIVERY_STATES
 from ..services import delivery_log
@@ -15,6 +16,8 @@ from .security_notes import note
 
 PER_PAGE = 25
 FAILURES_PER_PAGE = 50
+WAITING_PER_PAGE = 50
+WAITING_CURSOR = "waiting_"  # the deferred list pages with ?waiting_after=, apart from failures
 SUBSCRIBER_DETAIL = "admin.subscriber_detail"
 
 
@@ -61,16 +64,26 @@ def notifications():
     percents = {n.id: delivery_log.percent_finished(counts_by_id[n.id], n)
                 for n in pages.items}
     return render_template("admin/notifications.html", pages=pages, counts_by_id=counts_by_id,
-                           percents=percents, zone_name=operator_zone().key)
+                           percents=percents, zone_name=operator_zone().key,
+                           states=delivery_log.display_states(pages.items))
+
+
+def _utc_iso(value):
+    return value.isoformat(timespec="seconds") + "Z" if value else None
 
 
 @bp.route("/deliveries/<int:notification_id>")
 def notification_detail(notification_id):
     notification = db.get_or_404(Notification, notification_id)
+    progress = fanout.notification_progress(notification_id)
     failures = delivery_log.failures_page(notification_id, FAILURES_PER_PAGE, *cursor_args())
+    waiting = delivery_log.deferred_page(notification_id, WAITING_PER_PAGE,
+                                         *cursor_args(WAITING_CURSOR))
     return render_template(
         "admin/notifications_detail.html", notification=notification,
-        progress=fanout.notification_progress(notification_id), failures=failures,
+        progress=progress, next_attempt_iso=_utc_iso(progress["next_attempt_at"]),
+        failures=failures,
+        waiting=waiting, waiting_cursor=WAITING_CURSOR, max_attempts=MAX_ATTEMPTS,
         first_sent_latency=delivery_log.first_sent_latency(notification),
         delivery_states=DELIVERY_STATES, action_form=NotificationActionForm(),
         subscriber_url=_subscriber_url)
@@ -80,6 +93,7 @@ def notification_detail(notification_id):
 def notification_progress(notification_id):
     db.get_or_404(Notification, notification_id)
     progress = fanout.notification_progress(notification_id)
+    progress["next_attempt_at"] = _utc_iso(progress["next_attempt_at"])
     return jsonify(progress), 200, {"Cache-Control": "no-store"}
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import exists, update
 from ..extensions import db
 from ..models import Delivery, Notification, utcnow
 from .counts import state_counts
+from .deferred import display_state, next_retries
 from .queue import clear_jobs_marker, enqueue_batches, pending_delivery_ids
 
 UNFINISHED = ("queued", "sending")
@@ -110,12 +111,14 @@ def notification_progress(notification_id):
 
     While the audience is still being expanded the state reads "expanding", ``total``
     is what has been expanded so far and ``expanded_percent`` how far through the
-    subscriber ids the expansion is.
+    subscriber ids the expansion is. When only deferred deliveries remain it reads
+    "waiting_for_retries" and ``next_attempt_at`` says when the first is due (UTC).
     """
     notification = db.session.get(Notification, notification_id)
     if notification is None:
         return None
     counts = state_counts([notification_id])[notification_id]
+    next_retry = next_retries([notification_id]).get(notification_id)
     total = notification.total
     finished = sum(counts[state] for state in FINISHED)
     end = notification.finished_at or utcnow()
@@ -124,7 +127,8 @@ def notification_progress(notification_id):
     expanding = notification.expanding and notification.state in ("sending", "paused")
     return {
         "state": notification.state,
-        "display_state": notification.display_state,
+        "display_state": display_state(notification, next_retry),
+        "next_attempt_at": next_retry,
         "expanding": expanding,
         "expanded_percent": _expanded_percent(notification),
         "total": total,

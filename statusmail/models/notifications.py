@@ -18,6 +18,9 @@ EVENT_KINDS = {
 }
 NOTIFICATION_STATES = ("sending", "paused", "cancelled", "completed")
 DELIVERY_STATES = ("queued", "sending", "sent", "failed", "skipped", "cancelled")
+# Queued with a time set: waiting for its backoff after a temporary failure (or for the
+# next day's sending budget). The sweeper clears the time when it queues the retry.
+DEFERRED_CONDITION = "state = 'queued' AND next_attempt_at IS NOT NULL"
 
 
 class Notification(db.Model):
@@ -94,6 +97,12 @@ class Delivery(db.Model):
         db.Index("ix_deliveries_failed", "notification_id", "id",
                  postgresql_where=db.text("state = 'failed'"),
                  sqlite_where=db.text("state = 'failed'")),
+        # The delivery log's deferred deliveries (queued again after a temporary failure,
+        # or held for the day's sending limit), a page at a time in id order. A delivery
+        # enters it only when it is deferred: the plain fan-out never writes to it.
+        db.Index("ix_deliveries_deferred", "notification_id", "id",
+                 postgresql_where=db.text(DEFERRED_CONDITION),
+                 sqlite_where=db.text(DEFERRED_CONDITION)),
     )
 
     id = db.Column(db.Integer, primary_key=True)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..fanout.counts import state_counts  # noqa: F401  (the log's counts, re-exported)
+from ..fanout.deferred import display_state, next_retries
 from ..models import Delivery, Notification
 from .keyset import keyset_page
 
@@ -39,6 +40,25 @@ def failures_page(notification_id, per_page, after=None, before=None):
     query = (select(Delivery).options(joinedload(Delivery.subscriber))
              .where(Delivery.notification_id == notification_id,
                     Delivery.state == literal_column("'failed'")))
+    return keyset_page(query, Delivery.id, per_page, after, before)
+
+
+def display_states(notifications):
+    """``{notification id: state shown}`` for a page of the log, in one statement."""
+    waiting = next_retries([n.id for n in notifications])
+    return {n.id: display_state(n, waiting.get(n.id)) for n in notifications}
+
+
+def deferred_page(notification_id, per_page, after=None, before=None):
+    """Deliveries waiting for a retry, with their subscriber, most recent id first.
+
+    The conditions are the partial index's own, as literals (see :func:`failures_page`):
+    a page reads its rows through ``ix_deliveries_deferred`` however many wait.
+    """
+    query = (select(Delivery).options(joinedload(Delivery.subscriber))
+             .where(Delivery.notification_id == notification_id,
+                    Delivery.state == literal_column("'queued'"),
+                    Delivery.next_attempt_at.is_not(None)))
     return keyset_page(query, Delivery.id, per_page, after, before)
 
 

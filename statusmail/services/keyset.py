@@ -23,10 +23,12 @@ class KeysetPage:
         return self.older is not None or self.newer is not None
 
 
-def cursor_args():
-    """``(after, before)`` from the query string; nonsense reads as "the first page"."""
-    after = request.args.get("after", type=int)
-    before = request.args.get("before", type=int)
+def cursor_args(prefix=""):
+    """``(after, before)`` from the query string; nonsense reads as "the first page".
+
+    ``prefix`` names a second list's cursor on the same page (``waiting_after``…)."""
+    after = request.args.get(prefix + "after", type=int)
+    before = request.args.get(prefix + "before", type=int)
     valid = lambda value: value if value is not None and 0 < value < 2**63 else None  # noqa: E731
     return valid(after), valid(before)
 

@@ -37,6 +37,7 @@ PAGES = [
     "/admin/deliveries",
     "/admin/deliveries?after={notification}",
     "/admin/deliveries/{notification}",
+    "/admin/deliveries/{notification}?waiting_after={delivery_mid}",
     "/admin/deliveries/{notification}.json",
     "/admin/captured",
     "/admin/captured/{captured}",

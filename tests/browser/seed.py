@@ -176,10 +176,20 @@ def _password_reset(admin_user_id):
 
 def _notifications(subscriber_ids):
     """Besides the notices the seed published (finished by now), one still sending with a
-    failed delivery, so that every control of the delivery log is on some page."""
+    failed delivery, so that every control of the delivery log is on some page, and one
+    whose last delivery waits for a retry after a 451."""
     from statusmail.extensions import db
-    from statusmail.models import Delivery, Notification
+    from statusmail.models import Delivery, Notification, utcnow
     finished = [n.id for n in Notification.query.order_by(Notification.id)]
+    waiting = Notification(kind="incident_created", subject="[Example] Checkout is slow",
+                           context={}, state="sending", total=2, first_sent_at=utcnow())
+    waiting.deliveries.append(Delivery(subscriber_id=subscriber_ids[0], state="sent",
+                                       attempts=1, smtp_code=250, sent_at=utcnow()))
+    waiting.deliveries.append(Delivery(
+        subscriber_id=subscriber_ids[1], state="queued", attempts=1, smtp_code=451,
+        smtp_response="4.7.1 Greylisted, please try again later",
+        next_attempt_at=utcnow() + timedelta(minutes=10)))
+    db.session.add(waiting)
     sending = Notification(kind="incident_updated", subject="[Example] Checkout is slow",
                            context={}, state="sending", total=2)
     sending.deliveries.append(Delivery(subscriber_id=subscriber_ids[0], state="queued"))
@@ -188,7 +198,7 @@ def _notifications(subscriber_ids):
                                        smtp_response="5.1.1 mailbox unavailable"))
     db.session.add(sending)
     db.session.commit()
-    return [sending.id] + finished[:1]
+    return [sending.id, waiting.id] + finished[:1]
 
 
 def _captured_links():

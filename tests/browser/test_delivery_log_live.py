@@ -69,3 +69,37 @@ def test_cancel_asks_first(live_app, sending_setup, page):
         page.click("text=Cancel sending")
     assert "Sending is cancelled" in page.text_content(".flash")
     assert page.text_content('[data-field="state"]') == "cancelled"
+
+
+def test_a_4xx_turns_the_page_to_waiting_for_retries(live_app, sending_setup, page, run_jobs):
+    """A real server greylists one recipient: the open page reloads itself into "waiting
+    for retries", lists the delivery with its reply, and shows no falling rate."""
+    sending_setup.rcpt_replies["live4@example.net"] = "451 4.7.1 Greylisted, try again later"
+    _log_in(page, live_app.base_url)
+    notification_id = publish(live_app)
+    page.goto(f"{live_app.base_url}/admin/deliveries/{notification_id}")
+    assert page.get_attribute("#progress", "data-state") == "sending"
+
+    run_jobs()
+    page.wait_for_selector('#progress[data-state="waiting_for_retries"]')  # reloaded by itself
+    assert page.text_content('#progress [data-field="state"]') == "waiting for retries"
+    assert page.is_visible("text=Next attempt") and not page.is_visible('[data-field="rate"]')
+    row = page.locator("#waiting tbody tr")
+    assert row.count() == 1
+    assert "live4@example.net" in row.text_content()
+    assert "451" in row.text_content() and "Greylisted" in row.text_content()
+    assert page.text_content('[data-count="sent"]') == "4"
+    assert len(sending_setup.wait_for(4)) == 4
+
+
+def test_the_waiting_list_fits_a_phone(live_app, sending_setup, new_page, run_jobs):
+    sending_setup.rcpt_replies["live4@example.net"] = (
+        "451 4.7.1 <live4@example.net>: Recipient address rejected: Greylisted for 5 minutes, "
+        "see https://postmaster.example.net/greylisting/explained-at-length")
+    page = new_page(viewport={"width": 390, "height": 844})
+    _log_in(page, live_app.base_url)
+    notification_id = publish(live_app)
+    run_jobs()
+    page.goto(f"{live_app.base_url}/admin/deliveries/{notification_id}")
+    page.wait_for_selector("#waiting tbody tr")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

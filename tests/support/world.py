@@ -61,6 +61,9 @@ def grow(app, subscribers, deliveries, rows):
         _listed_rows(_count(Notification) - 1, rows, now, component_id)
         first_subscriber = db.session.scalar(select(func.min(Subscriber.id)))
         ids = {"notification": big, "subscriber": first_subscriber,
+               "delivery_mid": db.session.scalar(text(
+                   "SELECT (min(id) + max(id)) / 2 FROM deliveries WHERE notification_id = :id"),
+                   {"id": big}),
                "component": component_id,
                "incident": db.session.scalar(select(func.max(Incident.id))),
                "maintenance": db.session.scalar(select(func.max(Maintenance.id))),
@@ -104,12 +107,17 @@ def _deliveries(notification_id, want, now):
     after = db.session.scalar(text(
         "SELECT coalesce(max(subscriber_id), 0) FROM deliveries WHERE notification_id = :id"),
         {"id": notification_id})
+    # One in twenty failed, one queued, one deferred (a 451, retried in ten minutes).
     _run("""INSERT INTO deliveries (notification_id, subscriber_id, state, attempts, updated_at,
-            sent_at, smtp_code, smtp_response)
-            SELECT :notice, id, CASE WHEN id % 20 = 3 THEN 'failed' WHEN id % 20 = 4
-                   THEN 'queued' ELSE 'sent' END, 1, :now, :now, 250, 'accepted'
+            sent_at, smtp_code, smtp_response, next_attempt_at)
+            SELECT :notice, id, CASE WHEN id % 20 = 3 THEN 'failed' WHEN id % 20 IN (4, 5)
+                   THEN 'queued' ELSE 'sent' END, 1, :now, :now,
+                   CASE WHEN id % 20 = 5 THEN 451 ELSE 250 END,
+                   CASE WHEN id % 20 = 5 THEN '451 4.7.1 Try again later' ELSE 'accepted' END,
+                   CASE WHEN id % 20 = 5 THEN :retry END
             FROM subscribers WHERE id > :after ORDER BY id LIMIT :limit""",
-         notice=notification_id, now=now, after=after, limit=want - have)
+         notice=notification_id, now=now, after=after, limit=want - have,
+         retry=now + timedelta(minutes=10))
     _run("UPDATE notifications SET total = :want WHERE id = :id", want=want, id=notification_id)
 
 
