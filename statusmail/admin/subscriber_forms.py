@@ -32,9 +32,8 @@ class ActionForm(FlaskForm):
 
 
 class RemoveSubscriberForm(ActionForm):
-    confirm = BooleanField(
-        "Yes, delete this subscriber and every record of mail sent to them",
-        validators=[DataRequired(message="Tick the box to confirm the removal.")])
+    """The removal page is the one confirmation: it says what goes, its button removes
+    (no box to tick, no browser dialog on top)."""
 
 
 class ExportForm(FlaskForm):

@@ -61,7 +61,7 @@ def test_admin_actions_that_change_settings_or_delete_data_are_logged(app, admin
     web.submit(admin_client, "/admin/api-tokens", {}, action=f"/admin/api-tokens/{token_id}/revoke")
     web.submit(admin_client, f"/admin/components/{ids[0]}", {},
                action=f"/admin/components/{ids[0]}/delete")
-    web.submit(admin_client, f"/admin/subscribers/{ids[1]}/remove", {"confirm": "y"})
+    web.submit(admin_client, f"/admin/subscribers/{ids[1]}/remove", {})
     web.submit(admin_client, f"/admin/deliveries/{ids[2]}", {},
                action=f"/admin/deliveries/{ids[2]}/cancel")
     web.submit(admin_client, "/admin/captured", {}, action="/admin/captured/delete-all")

@@ -130,7 +130,7 @@ def _exists(app, subscriber_id):
         return db.session.get(Subscriber, subscriber_id) is not None
 
 
-def test_remove_needs_csrf_and_the_confirmation(app, admin_client):
+def test_remove_asks_once_and_needs_csrf(app, admin_client):
     [keep, gone] = add_subscribers(app, "keep@example.com", "gone@example.com")
     with app.app_context():
         notification = Notification(kind="incident_created", subject="x")
@@ -139,17 +139,16 @@ def test_remove_needs_csrf_and_the_confirmation(app, admin_client):
         db.session.add(Delivery(notification_id=notification.id, subscriber_id=gone))
         db.session.commit()
     page = admin_client.get(_remove_url(gone) + "?next=/admin/subscribers?q=gone")
-    assert 'data-confirm="Delete gone@example.com' in page.text
-    assert 'name="confirm"' in page.text
+    assert "Remove gone@example.com?" in page.text and "record of 1 notification" in page.text
+    # The page is the confirmation: no box to tick, no browser dialog on top of it.
+    assert "data-confirm" not in page.text and 'type="checkbox"' not in page.text
+    assert ">Remove subscriber</button>" in page.text
 
     assert admin_client.get(_remove_url(gone)).status_code == 200 and _exists(app, gone)
-    assert admin_client.post(_remove_url(gone), data={"confirm": "y"}).status_code == 400
-    unconfirmed = web.submit(admin_client, _remove_url(gone), {})
-    assert "Tick the box" in unconfirmed.text and _exists(app, gone)
+    assert admin_client.post(_remove_url(gone)).status_code == 400 and _exists(app, gone)
 
     done = web.submit(admin_client, _remove_url(gone) + "?next=/admin/subscribers?q=gone",
-                      {"confirm": "y", "next": "/admin/subscribers?q=gone"},
-                      action=_remove_url(gone))
+                      {"next": "/admin/subscribers?q=gone"}, action=_remove_url(gone))
     assert done.status_code == 302 and done.headers["Location"] == "/admin/subscribers?q=gone"
     assert not _exists(app, gone) and _exists(app, keep)
     with app.app_context():
@@ -160,7 +159,7 @@ def test_remove_needs_csrf_and_the_confirmation(app, admin_client):
 def test_remove_never_redirects_off_the_subscriber_pages(app, admin_client):
     [subscriber_id] = add_subscribers(app, "x@example.com")
     done = web.submit(admin_client, _remove_url(subscriber_id),
-                      {"confirm": "y", "next": "https://evil.example/"})
+                      {"next": "https://evil.example/"})
     assert done.headers["Location"] == "/admin/subscribers"
 
 

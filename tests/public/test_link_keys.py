@@ -26,8 +26,7 @@ def _confirmed_by_mail(client, smtp, run_jobs, address):
 
 
 def _remove(admin_client, subscriber_id):
-    done = web.submit(admin_client, f"/admin/subscribers/{subscriber_id}/remove",
-                      {"confirm": "y"})
+    done = web.submit(admin_client, f"/admin/subscribers/{subscriber_id}/remove", {})
     assert done.status_code == 302
 
 
