@@ -6,6 +6,7 @@ from ..extensions import db
 from ..markdown import to_html
 from ..models import Incident
 from ..request_input import page_number
+from ..services import delivery_log
 from ..services import incidents as service
 from ..services.audience import preview
 from ..services.components import ordered_components
@@ -129,4 +130,5 @@ def _detail_page(incident, update_form=None, resolve_form=None, edit_form=None,
                            edit_form=edit_form, component_ids=component_ids,
                            publish_form=publish_form or PublishDraftForm(formdata=None),
                            action_form=ActionForm(),
-                           audience=preview("incident_updated", component_ids))
+                           audience=preview("incident_updated", component_ids),
+                           notices=delivery_log.notices_about(incident_id=incident.id))

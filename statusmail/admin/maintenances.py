@@ -8,6 +8,7 @@ from ..extensions import db
 from ..markdown import to_html
 from ..models import Maintenance
 from ..request_input import page_number
+from ..services import delivery_log
 from ..services import maintenance as service
 from ..services.audience import preview
 from ..services.components import ordered_components
@@ -57,7 +58,8 @@ def maintenance_detail(maintenance_id):
     return render_template("admin/maintenance_detail.html", maintenance=maintenance,
                            action_form=ActionForm(), cancel_form=CancelMaintenanceForm(),
                            component_ids=component_ids,
-                           audience=preview("maintenance_started", component_ids))
+                           audience=preview("maintenance_started", component_ids),
+                           notices=delivery_log.notices_about(maintenance_id=maintenance.id))
 
 
 @bp.route("/maintenance/<int:maintenance_id>/edit", methods=["GET", "POST"])

@@ -62,6 +62,22 @@ def deferred_page(notification_id, per_page, after=None, before=None):
     return keyset_page(query, Delivery.id, per_page, after, before)
 
 
+def notices_about(incident_id=None, maintenance_id=None):
+    """The notices sent about one incident or maintenance window, newest first, with
+    their counts and shown states: ``[(notification, counts, state)]``, three statements.
+
+    As many as the event has updates, like its timeline (``ix_notifications_incident_id``
+    and ``…_maintenance_id`` find them).
+    """
+    column, value = ((Notification.incident_id, incident_id) if incident_id is not None
+                     else (Notification.maintenance_id, maintenance_id))
+    notices = db.session.scalars(
+        select(Notification).where(column == value).order_by(Notification.id.desc())).all()
+    counts_by_id = state_counts([n.id for n in notices])
+    states = display_states(notices)
+    return [(n, counts_by_id[n.id], states[n.id]) for n in notices]
+
+
 def first_sent_latency(notification):
     """Seconds from publishing to the first accepted mail, or None before it (the
     recorder sets ``first_sent_at`` with the first accepted message)."""

@@ -1,4 +1,6 @@
 """Admin → Incidents: open, update, resolve, each with or without a notice; edit."""
+import re
+
 from tests.support.web import submit
 
 
@@ -169,3 +171,32 @@ def test_invalid_edit_changes_nothing(admin_client, data):
     missing = submit(admin_client, f"/admin/incidents/{incident_id}",
                      {"title": "Nope", "impact": "minor"}, action="/admin/incidents/999/edit")
     assert missing.status_code == 404
+
+
+def test_the_incident_page_links_each_notice_to_its_delivery_progress(admin_client, data):
+    data.notifications_on()
+    _open(admin_client, data)
+    incident_id = data.notices()[0][1]
+    page = f"/admin/incidents/{incident_id}"
+    submit(admin_client, page, {"status": "identified", "message": "Found it.", "notify": "y"},
+           action=f"{page}/updates")
+    submit(admin_client, page, {"status": "monitoring", "message": "Quiet."},
+           action=f"{page}/updates")  # no notice, so no row
+    with data.app.app_context():
+        from statusmail.models import Notification
+        ids = [n.id for n in Notification.query.filter_by(incident_id=incident_id)
+               .order_by(Notification.id.desc())]
+    assert len(ids) == 2
+
+    text = admin_client.get(page).text
+    notices = text[text.index('id="notices"'):]
+    links = re.findall(r'href="/admin/deliveries/(\d+)#progress">Delivery progress', notices)
+    assert [int(n) for n in links] == ids  # newest first, one per notice
+    assert notices.index("Incident updated") < notices.index("Incident created")
+    assert admin_client.get(f"/admin/deliveries/{ids[0]}").status_code == 200
+
+
+def test_an_incident_without_notices_says_so(admin_client, data):
+    _open(admin_client, data, notify=False)
+    text = admin_client.get(f"/admin/incidents/{data.only_id('Incident')}").text
+    assert "No notice has been sent about this incident." in text

@@ -44,6 +44,10 @@ def test_scheduling_notifies_when_asked(admin_client, data):
     notices = data.notices()
     assert len(notices) == 1 and notices[0][0] == "maintenance_scheduled"
     assert data.get("Maintenance", notices[0][2]).title == "Database upgrade"
+    page = admin_client.get(f"/admin/maintenance/{notices[0][2]}").text
+    notice_id = data.only_id("Notification")
+    assert (f'href="/admin/deliveries/{notice_id}#progress">Delivery progress'
+            in page[page.index('id="notices"'):])
 
 
 def test_end_before_start_is_refused(admin_client, data):
