@@ -5,6 +5,12 @@ requeues jobs. So: the admin login gate in front of it, and every state-changing
 non-GET request must come from our own origin (Origin/Referer), which a cross-site
 link or form cannot fake.
 
+It also assumes a queue called "default": its Jobs tab opens on that queue, which this
+app does not have, and its Queues tab lists only queues that have held a job. So the
+app's own queues are registered on every dashboard request and the Jobs tab opens on
+the first of them with work waiting. Its navigation bar (``templates/rq_dashboard/
+navbar.html``, a copy of 0.9's with one link added) leads back to the admin.
+
 Its views also crash on input they do not expect: an instance number past the list, a
 job id that does not exist, a page that is not a number, "compact" on an empty queue
 (RENAME of a key Redis does not have). :func:`_answer_bad_input` turns those into a 404
@@ -14,9 +20,10 @@ import functools
 from urllib.parse import urlsplit
 
 import rq_dashboard
-from flask import abort, jsonify, redirect, request, url_for
+from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 from redis.exceptions import ResponseError
+from rq import Queue
 from rq.exceptions import NoSuchJobError
 
 from ..extensions import csrf
@@ -27,6 +34,9 @@ _STATE_CHANGING_GET = ("/requeue", "/empty", "/delete", "/compact", "/cancel")
 # The registries its views know; any other name leaves a variable unset (a 500).
 _REGISTRIES = frozenset({"queued", "failed", "deferred", "started", "finished", "scheduled",
                          "canceled"})
+
+
+JOBS_ENDPOINT = "rq_dashboard.jobs_overview"
 
 
 def mount_rq_dashboard(app):
@@ -43,6 +53,32 @@ def mount_rq_dashboard(app):
     for endpoint, view in list(app.view_functions.items()):
         if endpoint.startswith(blueprint.name + "."):
             app.view_functions[endpoint] = _answer_bad_input(view)
+    app.view_functions[JOBS_ENDPOINT] = _open_on_our_queues(app.view_functions[JOBS_ENDPOINT])
+
+
+def _our_queues():
+    return list(current_app.extensions["queues"].values())
+
+
+def register_our_queues():
+    """Make the app's queues known to RQ's registry of queues (what rq itself does on
+    the first enqueue), so that the dashboard lists them while they are still empty."""
+    current_app.extensions["redis"].sadd(Queue.redis_queues_keys,
+                                         *(queue.key for queue in _our_queues()))
+
+
+def _open_on_our_queues(view):
+    """The Jobs tab without a queue in its URL opens on ours, not on "default"."""
+    @functools.wraps(view)
+    def jobs(instance_number, queue_name, registry_name, per_page, order, page):
+        if queue_name is None:
+            queues = _our_queues()
+            busy = next((queue for queue in queues if queue.count), queues[0])
+            return redirect(url_for(JOBS_ENDPOINT, instance_number=instance_number,
+                                    queue_name=busy.name, registry_name="queued",
+                                    per_page=per_page, order=order, page=page))
+        return view(instance_number, queue_name, registry_name, per_page, order, page)
+    return jobs
 
 
 def guard():
@@ -59,6 +95,7 @@ def guard():
         marker in request.path for marker in _STATE_CHANGING_GET)
     if changes_state and not _same_origin():
         abort(403)
+    register_our_queues()
     return None
 
 

@@ -71,14 +71,15 @@ def test_logged_out_requeue_changes_nothing(app, client, failed_job):
 
 def test_dashboard_pages_load_and_show_the_queues(app, admin_client, failed_job):
     for url in DASHBOARD_PAGES:
-        response = admin_client.get(url)
+        response = admin_client.get(url, follow_redirects=True)  # the Jobs tab picks a queue
         assert response.status_code == 200, (url, response.status_code)
     queues = admin_client.get("/admin/rq/0/data/queues.json").json["queues"]
     names = {queue["name"] for queue in queues}
     assert "fanout" in names
     failed = admin_client.get("/admin/rq/0/data/jobs/fanout/failed/8/asc/1.json").json
     assert [job["id"] for job in failed["jobs"]] == [failed_job]
-    assert 'value="fanout"' in admin_client.get("/admin/rq/0/view/jobs").text
+    assert 'value="fanout"' in admin_client.get("/admin/rq/0/view/jobs",
+                                                follow_redirects=True).text
 
 
 @pytest.mark.parametrize("headers", [
@@ -148,3 +149,30 @@ def test_bad_dashboard_requests_get_a_4xx(admin_client, path, status):
     response = admin_client.get(path)
     assert response.status_code == status
     assert response.get_json()["error"]
+
+
+def test_every_dashboard_page_links_back_to_the_admin(admin_client):
+    for url in ("/admin/rq/", "/admin/rq/0/view/workers",
+                "/admin/rq/0/view/jobs/fanout/queued/8/asc/1"):
+        page = admin_client.get(url).text
+        assert 'href="/admin/" id="back-to-admin"' in page, url
+
+
+def test_the_dashboard_opens_on_the_apps_queues(app, admin_client):
+    """A fresh Redis: no job ever queued, still our three queues and no "default"."""
+    queues = admin_client.get("/admin/rq/0/data/queues.json").json["queues"]
+    assert sorted(queue["name"] for queue in queues) == ["bulk", "fanout", "outbound"]
+    jobs = admin_client.get("/admin/rq/0/view/jobs")
+    assert jobs.status_code == 302
+    assert jobs.headers["Location"] == "/admin/rq/0/view/jobs/outbound/queued/8/asc/1"
+    page = admin_client.get(jobs.headers["Location"]).text
+    assert 'id="select-queue" title="Queue name" value="outbound"' in page
+    assert "<strong>outbound</strong>" in page and "<strong>default</strong>" not in page
+
+
+def test_the_jobs_tab_opens_on_the_queue_with_work_waiting(app, admin_client):
+    from statusmail.queues import get_queue
+    with app.app_context():
+        get_queue("fanout").enqueue(explode)
+    jobs = admin_client.get("/admin/rq/0/view/jobs")
+    assert jobs.headers["Location"] == "/admin/rq/0/view/jobs/fanout/queued/8/asc/1"
