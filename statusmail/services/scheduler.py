@@ -7,7 +7,8 @@ import time
 
 import redis
 from rq.exceptions import NoSuchJobError
-from rq.job import Job
+from rq import Queue
+from rq.job import Job, JobStatus
 
 from ..extensions import db
 from ..fanout.sweeper import FANOUT_TASKS
@@ -37,11 +38,18 @@ def sweep_outbound():
 
 
 def _job_pending(job_id, connection):
+    """The job will still run. A job marked "queued" must also be in its queue: a worker
+    takes it with BLPOP and marks it started only afterwards, so one killed in between
+    leaves it "queued" in no queue, for ever. Queuing the mail again then is harmless
+    even if that worker was merely slow: a job claims its mail in the database."""
     try:
         job = Job.fetch(job_id, connection=connection)
     except NoSuchJobError:
         return False
-    return job.get_status(refresh=False) in PENDING_JOB_STATES
+    status = job.get_status(refresh=False)
+    if status == JobStatus.QUEUED:
+        return connection.lpos(Queue(job.origin, connection=connection).key, job_id) is not None
+    return status in PENDING_JOB_STATES
 
 
 TASKS = [sweep_outbound, prune_expired_rows_hourly, advance_maintenance, sweep_transfers,

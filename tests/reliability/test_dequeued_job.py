@@ -15,6 +15,7 @@ import signal
 import pytest
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
+from statusmail.extensions import db
 from statusmail.queues import get_queue, redis_connection
 from statusmail.services import scheduler
 from tests.fanout.helpers import (
@@ -90,3 +91,39 @@ def test_a_worker_killed_between_dequeue_and_start_is_recovered_within_the_lease
         queue = get_queue("fanout")
         assert StartedJobRegistry(queue=queue).get_job_ids(cleanup=False) == []
         assert FailedJobRegistry(queue=queue).get_job_ids(cleanup=False) == []
+
+
+def test_a_one_off_mail_whose_worker_died_between_dequeue_and_start_is_sent(app, smtp):
+    """The outbox sweep took a job still marked "queued" for one that will run: a mail
+    whose job its worker took and died with was never sent."""
+    from statusmail.models import OutboundMail
+    from statusmail.services.outbox import queue_outbound
+    with app.app_context():
+        queue = get_queue("outbound")
+        mail_id = queue_outbound("test", "someone@example.org", subject="Test",
+                                 body="Test body").id
+        (job,) = queue.get_jobs()
+        queue.remove(job)
+    worker = processes.start_flask("worker", "--name", "outbound-victim")
+    try:
+        wait_until(lambda: _waiting_for_a_job(app), timeout=30,
+                   message="the worker to wait for a job")
+        worker.send_signal(signal.SIGSTOP)
+        with app.app_context():
+            queue.push_job_id(job.id)
+        wait_until(lambda: not queue.get_job_ids(), timeout=10,
+                   message="Redis to hand the job to the stopped worker")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        processes.stop(worker)
+
+    def sweep_and_drain():
+        with app.app_context():
+            scheduler.tick()
+        drain_queues(app)
+        with app.app_context():
+            return db.session.get(OutboundMail, mail_id).state == "sent"
+    wait_until(sweep_and_drain, timeout=TICK + 10, interval=TICK,
+               message="the mail to be sent after its worker died")
+    assert [message.to for message in smtp.messages] == ["someone@example.org"]
