@@ -87,8 +87,11 @@ def _naive_utc(moment):
     return moment
 
 
-def _jobs_of(notice, prefix):
-    """RQ's record of this notice's jobs whose id starts with ``prefix``, started first."""
+def _jobs_of(notice, prefix, created):
+    """RQ's record of this notice's jobs whose id starts with ``prefix``, started first.
+
+    Both worlds share one Redis and number their notices alike: only jobs queued after
+    this notice was created are its own."""
     from rq.job import Job
     from rq.registry import FinishedJobRegistry, StartedJobRegistry
 
@@ -99,16 +102,18 @@ def _jobs_of(notice, prefix):
            for job_id in registry.get_job_ids(cleanup=False)
            if job_id.startswith(f"{prefix}-{notice}-")}
     jobs = [job for job in Job.fetch_many(sorted(ids), connection=redis_connection())
-            if job is not None and job.started_at is not None]
+            if job is not None and job.started_at is not None
+            and _naive_utc(job.enqueued_at) >= created]
     return sorted(jobs, key=lambda job: _naive_utc(job.started_at))
 
 
 def _breakdown(row):
     """Seconds from publish to: expansion started, first chunk done, first batch started."""
-    expansions, batches = _jobs_of(row.id, "expand"), _jobs_of(row.id, "fanout")
+    created = row.created_at
+    expansions = _jobs_of(row.id, "expand", created)
+    batches = _jobs_of(row.id, "fanout", created)
     if not expansions or not batches or expansions[0].ended_at is None:
         return None
-    created = row.created_at
     return {"expansion_started": (_naive_utc(expansions[0].started_at) - created).total_seconds(),
             "first_chunk_done": (_naive_utc(expansions[0].ended_at) - created).total_seconds(),
             "first_batch_started": (_naive_utc(batches[0].started_at) - created).total_seconds(),
