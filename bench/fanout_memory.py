@@ -89,7 +89,7 @@ def measure_memory(app, env, log_dir, worker_count, slice_size, timeout):
     publisher = json.loads(out.stdout.strip().splitlines()[-1])
     notification_id = publisher["notification_id"]
     target = min(slice_size, publisher["deliveries"])
-    with app.app_context(), workers(worker_count, env, log_dir) as processes:
+    with app.app_context(), workers(worker_count, env, log_dir, timeout) as processes:
         def sent_enough():
             sent = state_counts([notification_id])[notification_id]["sent"]
             db.session.rollback()

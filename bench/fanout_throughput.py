@@ -182,7 +182,7 @@ def measure_statusmail(app, env, args, log_dir, worker_count, number, sink_pid,
     from statusmail.extensions import db
     from statusmail.models import Delivery, Notification, utcnow
 
-    with app.app_context(), workers(worker_count, env, log_dir) as processes:
+    with app.app_context(), workers(worker_count, env, log_dir, args.timeout) as processes:
         profilers = _py_spy([p.pid for p in processes], profile_dir) if profile_dir else []
         cpu_before = sum(cpu_seconds(p.pid) for p in processes)
         sink_before, backends_before = cpu_seconds(sink_pid), _backend_cpu(app)

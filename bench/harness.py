@@ -95,7 +95,7 @@ def cpu_seconds(pid):
 
 
 @contextmanager
-def workers(count, env, log_dir):
+def workers(count, env, log_dir, start_timeout=60):
     """``flask worker`` processes, yielded once every one of them is idle and listening."""
     from rq import Worker
 
@@ -116,5 +116,5 @@ def workers(count, env, log_dir):
             ready = {w.name for w in Worker.all(connection=redis_connection())
                      if w.get_state() == "idle"}
             return ready >= set(names)
-        wait_until(all_listening, 60, "the workers to start")
+        wait_until(all_listening, start_timeout, "the workers to start")
         yield processes
