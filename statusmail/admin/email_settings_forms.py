@@ -12,6 +12,7 @@ from wtforms.validators import Length, NumberRange, StopValidation, ValidationEr
 from ..form_fields import PlainText, WholeNumberField
 from ..mail.addresses import credential_problem
 from ..mail.list_id import clean_list_id, list_id_problem
+from ..services.maintenance.stages import REMINDER_MINUTES_MAX
 from ..services.timezones import is_valid_zone
 from ..services.validation import InvalidEmail, normalize_email
 
@@ -122,6 +123,17 @@ class EmailSettingsForm(FlaskForm):
         validators=[required("Enter a number of days."),
                     NumberRange(1, 3650, "Keep it between 1 and 3650 days.")],
         description="Older per-subscriber delivery records are deleted.")
+
+    maintenance_reminder_minutes = WholeNumberField(
+        "Remind subscribers before maintenance (minutes)",
+        validators=[required("Enter a number of minutes (0 for no reminders)."),
+                    NumberRange(0, REMINDER_MINUTES_MAX,
+                                f"Use 0 to {REMINDER_MINUTES_MAX:,} minutes (a week).")],
+        description="The default lead time of a new window's reminder, e.g. 60; 0: no "
+                    "reminders unless a window asks for one.")
+    maintenance_notify_scheduled = BooleanField("Announce maintenance when it is scheduled")
+    maintenance_notify_started = BooleanField("Announce maintenance when it starts")
+    maintenance_notify_completed = BooleanField("Announce maintenance when it is completed")
 
     provider = RadioField("Delivery provider", choices=PROVIDER_CHOICES, default="capture")
 

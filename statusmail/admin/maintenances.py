@@ -16,10 +16,13 @@ from ..services.status import StatusError, find
 from ..services.timezones import operator_zone, to_local, to_utc
 from . import bp
 from .status_forms import (
-    ActionForm, CancelMaintenanceForm, MaintenanceForm, notice_note, show_error,
+    ActionForm, CancelMaintenanceForm, MaintenanceForm, MaintenanceUpdateForm, notice_note,
+    show_error,
 )
 
 PER_PAGE = 25
+STAGE_FIELDS = ("notify_scheduled", "notify_reminder", "notify_started", "notify_completed",
+                "reminder_minutes")
 
 
 @bp.route("/maintenance")
@@ -52,14 +55,33 @@ def new_maintenance():
 
 
 @bp.route("/maintenance/<int:maintenance_id>")
-def maintenance_detail(maintenance_id):
+def maintenance_detail(maintenance_id, update_form=None):
     maintenance = find(Maintenance, maintenance_id) or abort(404)
     component_ids = [component.id for component in maintenance.components]
     return render_template("admin/maintenance_detail.html", maintenance=maintenance,
                            action_form=ActionForm(), cancel_form=CancelMaintenanceForm(),
+                           update_form=update_form or MaintenanceUpdateForm(formdata=None),
                            component_ids=component_ids,
                            audience=preview("maintenance_started", component_ids),
                            notices=delivery_log.notices_about(maintenance_id=maintenance.id))
+
+
+@bp.route("/maintenance/<int:maintenance_id>/updates", methods=["POST"])
+def post_maintenance_update(maintenance_id):
+    maintenance = find(Maintenance, maintenance_id) or abort(404)
+    form = MaintenanceUpdateForm()
+    if form.validate_on_submit():
+        try:
+            _, notification = service.post_maintenance_update(
+                maintenance, message=form.message.data, notify=form.notify.data)
+        except StatusError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash("Update posted" + notice_note(form.notify.data and maintenance.notify,
+                                                notification), "success")
+            return redirect(url_for("admin.maintenance_detail", maintenance_id=maintenance.id))
+    return maintenance_detail(maintenance.id, update_form=form), 422
 
 
 @bp.route("/maintenance/<int:maintenance_id>/edit", methods=["GET", "POST"])
@@ -72,12 +94,13 @@ def edit_maintenance(maintenance_id):
     form = _form(maintenance)
     if "preview" not in request.form and form.validate_on_submit():
         try:
-            service.edit_maintenance(maintenance, **_fields(form, maintenance))
+            _, notification = service.edit_maintenance(maintenance, **_fields(form, maintenance))
         except StatusError as error:
             db.session.rollback()
             show_error(form, error)
         else:
-            flash("Maintenance saved.", "success")
+            flash("Maintenance saved" + ("; subscribers are being told of the new time."
+                                         if notification is not None else "."), "success")
             return redirect(url_for("admin.maintenance_detail", maintenance_id=maintenance.id))
     return _form_page(form, maintenance)
 
@@ -99,7 +122,7 @@ def cancel_maintenance(maintenance_id):
     maintenance = find(Maintenance, maintenance_id) or abort(404)
     form = CancelMaintenanceForm()
     if form.validate_on_submit():
-        announced = maintenance.notify
+        announced = maintenance.subscribers_told
         try:
             notification = service.cancel_maintenance(maintenance.id, notify=form.notify.data)
         except StatusError as error:
@@ -137,12 +160,15 @@ def _form(maintenance=None):
     """The form with local times filled in from the UTC row (when editing)."""
     zone = operator_zone()
     data = {}
+    if request.method == "GET":
+        data = service.stage_defaults()
     if maintenance is not None and request.method == "GET":
         data = {"title": maintenance.title, "description": maintenance.description,
                 "starts_at": to_local(maintenance.starts_at, zone).replace(tzinfo=None),
                 "ends_at": to_local(maintenance.ends_at, zone).replace(tzinfo=None),
                 "component_ids": [component.id for component in maintenance.components],
-                "notify": maintenance.notify}
+                "notify": maintenance.notify,
+                **{name: getattr(maintenance, name) for name in STAGE_FIELDS}}
     form = MaintenanceForm(**data)
     form.component_ids.choices = [SelectChoice(c.id, c.name) for c in ordered_components()]
     form.set_zone(zone.key)
@@ -156,7 +182,8 @@ def _fields(form, maintenance=None):
     fields = {"title": form.title.data, "description": form.description.data,
               "starts_at": to_utc(form.starts_at.data, zone) if form.starts_at.data else None,
               "ends_at": to_utc(form.ends_at.data, zone) if form.ends_at.data else None,
-              "component_ids": form.component_ids.data or [], "notify": form.notify.data}
+              "component_ids": form.component_ids.data or [], "notify": form.notify.data,
+              **{name: getattr(form, name).data for name in STAGE_FIELDS}}
     if maintenance is not None:
         for name in ("starts_at", "ends_at"):
             stored = getattr(maintenance, name)

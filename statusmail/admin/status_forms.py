@@ -11,12 +11,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..form_fields import PlainText, WholeNumberField
 from ..models.status import COMPONENT_STATUSES, INCIDENT_IMPACTS, INCIDENT_STATUSES
 from ..services.incidents import AFFECTED_STATUSES, OPEN_STATUSES
+from ..services.maintenance.stages import REMINDER_MINUTES_MAX
 
 NOTIFY_HELP = "Send an email to subscribers (when notifications are on in the Overview)."
 # What browsers send for <input type="datetime-local"> (with or without seconds).
@@ -180,12 +181,30 @@ class MaintenanceForm(FlaskForm):
                                         widget=ListWidget(prefix_label=False),
                                         option_widget=CheckboxInput())
     notify = BooleanField("Notify subscribers", default=True,
-                          description="Mail subscribers when it is scheduled, when it starts "
-                                      "and when it is over (or cancelled).")
+                          description="Mail subscribers about this window at the stages "
+                                      "ticked below, when it moves, and if it is cancelled.")
+    notify_scheduled = BooleanField("Announce it when it is scheduled")
+    notify_reminder = BooleanField("Remind subscribers before it starts")
+    reminder_minutes = WholeNumberField(
+        "Reminder lead time (minutes)",
+        validators=[Optional(),
+                    NumberRange(0, REMINDER_MINUTES_MAX,
+                                f"Use 0 to {REMINDER_MINUTES_MAX:,} minutes (a week).")],
+        description="How long before the start the reminder goes out; 0 sends none. Left "
+                    "empty: the default from Email settings (or, editing, unchanged).")
+    notify_started = BooleanField("Announce it when it starts")
+    notify_completed = BooleanField("Announce it when it is completed")
 
     def set_zone(self, zone_name):
         for field in (self.starts_at, self.ends_at):
             field.description = f"In {zone_name}, the status page's time zone."
+
+
+class MaintenanceUpdateForm(FlaskForm):
+    message = TextAreaField("Message", validators=[
+        DataRequired("Write the update, e.g. “The work is taking longer than planned.”"),
+        PlainText(multi_line=True)], description=MARKDOWN_HELP, render_kw=MARKDOWN_FIELD)
+    notify = notify_field()
 
 
 class CancelMaintenanceForm(FlaskForm):

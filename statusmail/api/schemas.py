@@ -159,7 +159,20 @@ def maintenance_json(maintenance):
         "starts_at": utc(maintenance.starts_at), "ends_at": utc(maintenance.ends_at),
         "started_at": utc(maintenance.started_at),
         "completed_at": utc(maintenance.completed_at), "notify": maintenance.notify,
+        "notify_scheduled": maintenance.notify_scheduled,
+        "notify_reminder": maintenance.notify_reminder,
+        "notify_started": maintenance.notify_started,
+        "notify_completed": maintenance.notify_completed,
+        "reminder_minutes": maintenance.reminder_minutes,
+        "remind_at": utc(maintenance.remind_at),
+        "reminder_sent_at": utc(maintenance.reminder_sent_at),
         "url": external_url("public.maintenance", maintenance_id=maintenance.id),
         "components": [{"id": component.id, "name": component.name}
                        for component in maintenance.components],
+        "updates": [maintenance_update_json(entry) for entry in maintenance.updates],
     }
+
+
+def maintenance_update_json(entry):
+    return {"id": entry.id, "status": entry.status, "message": entry.message,
+            "created_at": utc(entry.created_at)}

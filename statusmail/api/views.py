@@ -1,4 +1,5 @@
-"""API routes: components, incidents and maintenance as JSON (see docs/api.md).
+"""API routes: components and incidents as JSON (maintenance: :mod:`.maintenances`;
+see docs/api.md).
 
 Every answer is JSON, errors included: ``{"error": "<what to fix>", "field": "<key>"}``.
 """
@@ -6,18 +7,16 @@ from flask import current_app, g, jsonify, request, url_for
 from flask_limiter.util import get_remote_address
 
 from ..extensions import db, limiter
-from ..models import Component, Incident, Maintenance
+from ..models import Component, Incident
 from ..models.api_tokens import hash_token
-from ..models.status import MAINTENANCE_STATUSES
 from ..services import incident_drafts, incidents
-from ..services import maintenance as maintenance_service
 from ..services.api_tokens import ApiAuthError, authenticate
 from ..services.components import change_component_status, ordered_components
 from ..services.status import StatusConflict, StatusError, find
 from . import bp
 from .schemas import (
-    ApiError, affected_components, component_json, flag, id_list, incident_json, json_body,
-    maintenance_json, timestamp, update_json,
+    ApiError, affected_components, component_json, flag, incident_json, json_body, timestamp,
+    update_json,
 )
 
 DEFAULT_RATE_LIMIT = "120/minute"
@@ -185,48 +184,4 @@ def resolve_incident(incident_id):
     _, notification = incidents.resolve_incident(incident, message=body.get("message"),
                                                  notify=flag(body, "notify"))
     return jsonify(incident=incident_json(incident),
-                   notification_id=_notification_id(notification))
-
-
-@bp.get("/maintenances")
-def list_maintenances():
-    query = Maintenance.query.order_by(Maintenance.starts_at.desc(), Maintenance.id.desc())
-    wanted = request.args.get("status")
-    if wanted == "upcoming":
-        query = query.filter(Maintenance.status.in_(maintenance_service.ACTIVE_STATES))
-    elif wanted in MAINTENANCE_STATUSES:
-        query = query.filter(Maintenance.status == wanted)
-    elif wanted is not None:
-        raise ApiError(400, "'status' must be 'upcoming' or one of: "
-                       + ", ".join(MAINTENANCE_STATUSES) + ".", "status")
-    return jsonify(maintenances=[maintenance_json(m) for m in query.limit(_list_limit())])
-
-
-@bp.post("/maintenances")
-def create_maintenance():
-    body = json_body(("title", "description", "starts_at", "ends_at", "component_ids",
-                      "notify"))
-    maintenance, notification = maintenance_service.schedule_maintenance(
-        title=body.get("title"), description=body.get("description"),
-        starts_at=timestamp(body, "starts_at"), ends_at=timestamp(body, "ends_at"),
-        component_ids=id_list(body, "component_ids"), notify=flag(body, "notify"))
-    response = jsonify(maintenance=maintenance_json(maintenance),
-                       notification_id=_notification_id(notification))
-    response.headers["Location"] = f"{request.base_url}/{maintenance.id}"
-    return response, 201
-
-
-@bp.get("/maintenances/<int:maintenance_id>")
-def get_maintenance(maintenance_id):
-    return jsonify(maintenance=maintenance_json(
-        _get(Maintenance, maintenance_id, "maintenance")))
-
-
-@bp.post("/maintenances/<int:maintenance_id>/cancel")
-def cancel_maintenance(maintenance_id):
-    maintenance = _get(Maintenance, maintenance_id, "maintenance")
-    body = json_body(("notify",), required=False)
-    notification = maintenance_service.cancel_maintenance(maintenance.id,
-                                                          notify=flag(body, "notify"))
-    return jsonify(maintenance=maintenance_json(maintenance),
                    notification_id=_notification_id(notification))

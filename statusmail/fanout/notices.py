@@ -64,12 +64,24 @@ def _maintenance_snapshot(maintenance, zone):
         "title": maintenance.title,
         "description": maintenance.description or "",
         "status_label": maintenance.status_label,
-        "starts_utc": maintenance.starts_at.strftime(UTC_FORMAT),
-        "ends_utc": maintenance.ends_at.strftime(UTC_FORMAT),
-        "starts_local": format_local(maintenance.starts_at, zone=zone),
-        "ends_local": format_local(maintenance.ends_at, zone=zone),
+        **_window_times(maintenance.starts_at, maintenance.ends_at, zone),
         "zone": zone.key,
         "url": external_url("public.maintenance", maintenance_id=maintenance.id),
+    }
+
+
+def _window_times(starts_at, ends_at, zone):
+    return {"starts_utc": starts_at.strftime(UTC_FORMAT), "ends_utc": ends_at.strftime(UTC_FORMAT),
+            "starts_local": format_local(starts_at, zone=zone),
+            "ends_local": format_local(ends_at, zone=zone)}
+
+
+def _maintenance_update_snapshot(entry, zone):
+    return {
+        "status_label": entry.status_label,
+        "message": entry.message,
+        "posted_utc": entry.created_at.strftime(UTC_FORMAT) if entry.created_at else "",
+        "posted_local": format_local(entry.created_at, zone=zone),
     }
 
 
@@ -99,15 +111,25 @@ def _subject(kind, site_name, context):
         "maintenance_completed": lambda: f"Maintenance completed: {maintenance['title']}",
         "maintenance_cancelled": lambda: (f"Maintenance cancelled: {maintenance['title']} "
                                           f"({maintenance['starts_local']})"),
+        "maintenance_rescheduled": lambda: (f"Maintenance rescheduled: {maintenance['title']} "
+                                            f"(now {maintenance['starts_local']})"),
+        "maintenance_reminder": lambda: (f"Reminder: maintenance {maintenance['title']} "
+                                         f"starts {maintenance['starts_local']}"),
+        "maintenance_updated": lambda: f"Maintenance update: {maintenance['title']}",
         "component_status_changed": lambda: f"{change['name']}: {change['status_label']}",
     }
     subject = f"[{site_name}] {topics[kind]()}"
     return subject if len(subject) <= SUBJECT_MAX else subject[:SUBJECT_MAX - 1] + "…"
 
 
-def snapshot(kind, *, incident=None, incident_update=None, maintenance=None, component=None,
+def snapshot(kind, *, incident=None, incident_update=None, maintenance=None,
+             maintenance_update=None, previous_window=None, component=None,
              previous_status=None):
-    """``(subject, context)`` for a notice: everything the mail will say, as JSON."""
+    """``(subject, context)`` for a notice: everything the mail will say, as JSON.
+
+    ``previous_window`` (``{"starts_at": …, "ends_at": …}``, naive UTC) is where a
+    rescheduled window was before it moved.
+    """
     settings = SiteSettings.get()
     zone = operator_zone()
     context = {
@@ -120,6 +142,11 @@ def snapshot(kind, *, incident=None, incident_update=None, maintenance=None, com
                             if incident_update is not None else None),
         "maintenance": (_maintenance_snapshot(maintenance, zone)
                         if maintenance is not None else None),
+        "maintenance_update": (_maintenance_update_snapshot(maintenance_update, zone)
+                               if maintenance_update is not None else None),
+        "previous_window": (_window_times(previous_window["starts_at"],
+                                          previous_window["ends_at"], zone)
+                            if previous_window is not None else None),
         "components": _components_snapshot(incident, maintenance, component),
         "change": None,
     }

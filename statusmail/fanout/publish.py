@@ -16,7 +16,8 @@ from .notices import snapshot
 
 
 def publish_event(kind, *, incident=None, incident_update=None, maintenance=None,
-                  component=None, previous_status=None):
+                  maintenance_update=None, previous_window=None, component=None,
+                  previous_status=None):
     """Announce an event to its subscribers; ``None`` while notifications are disabled.
 
     Call it after the triggering rows are flushed, in their transaction: it COMMITS that
@@ -31,7 +32,9 @@ def publish_event(kind, *, incident=None, incident_update=None, maintenance=None
         return None
     db.session.flush()
     subject, context = snapshot(kind, incident=incident, incident_update=incident_update,
-                                maintenance=maintenance, component=component,
+                                maintenance=maintenance,
+                                maintenance_update=maintenance_update,
+                                previous_window=previous_window, component=component,
                                 previous_status=previous_status)
     last_subscriber = db.session.scalar(select(func.max(Subscriber.id)))
     notification = Notification(

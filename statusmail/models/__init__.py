@@ -12,7 +12,8 @@ def utcnow():
 from .users import AdminSession, AdminUser  # noqa: E402
 from .settings import SiteSettings  # noqa: E402
 from .status import (  # noqa: E402
-    Component, Incident, IncidentComponent, IncidentUpdate, Maintenance, maintenance_components,
+    Component, Incident, IncidentComponent, IncidentUpdate, Maintenance, MaintenanceUpdate,
+    maintenance_components,
 )
 from .subscribers import Subscriber, subscriber_components  # noqa: E402
 from .notifications import Delivery, Notification  # noqa: E402
@@ -26,7 +27,7 @@ from . import search  # noqa: E402,F401  (the search index DDL)
 
 __all__ = [
     "utcnow", "AdminUser", "SiteSettings", "Component", "Incident", "IncidentComponent",
-    "IncidentUpdate", "Maintenance", "maintenance_components", "Subscriber",
+    "IncidentUpdate", "Maintenance", "MaintenanceUpdate", "maintenance_components", "Subscriber",
     "subscriber_components", "Notification", "Delivery", "OutboundMail", "CapturedMail", "ApiToken",
     "AdminSession", "SecurityEvent",
     "SubscriberTransfer", "SubscriberImportRow",

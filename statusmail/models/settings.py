@@ -16,6 +16,17 @@ class SiteSettings(db.Model):
     # The List-Id of every notice (without <>); empty: the base URL's host name.
     list_id = db.Column(db.String(255))
 
+    # Maintenance notices: the reminder's lead time (0: none) and which stages mail by
+    # default; each window keeps its own copy, set when it is scheduled.
+    maintenance_reminder_minutes = db.Column(db.Integer, nullable=False, default=60,
+                                             server_default="60")
+    maintenance_notify_scheduled = db.Column(db.Boolean, nullable=False, default=True,
+                                             server_default=db.true())
+    maintenance_notify_started = db.Column(db.Boolean, nullable=False, default=True,
+                                           server_default=db.true())
+    maintenance_notify_completed = db.Column(db.Boolean, nullable=False, default=True,
+                                             server_default=db.true())
+
     provider = db.Column(db.String(16), nullable=False, default="capture")
     from_address = db.Column(db.String(254))
     from_name = db.Column(db.String(120))

@@ -143,11 +143,55 @@ class Maintenance(db.Model):
     ends_at = db.Column(db.DateTime, nullable=False, index=True)  # UTC
     status = db.Column(db.String(16), nullable=False, default="scheduled", index=True)
     notify = db.Column(db.Boolean, nullable=False, default=True)
+    # Which stages mail subscribers (all under ``notify``): defaults from the settings.
+    notify_scheduled = db.Column(db.Boolean, nullable=False, default=True,
+                                 server_default=db.true())
+    notify_reminder = db.Column(db.Boolean, nullable=False, default=True,
+                                server_default=db.true())
+    notify_started = db.Column(db.Boolean, nullable=False, default=True,
+                               server_default=db.true())
+    notify_completed = db.Column(db.Boolean, nullable=False, default=True,
+                                 server_default=db.true())
+    # The reminder: how long before the start, when it is due (NULL: none is due) and
+    # when it went out. Moving the start re-arms it; the scheduler claims it once.
+    reminder_minutes = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    remind_at = db.Column(db.DateTime, index=True)
+    reminder_sent_at = db.Column(db.DateTime)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     started_at = db.Column(db.DateTime)
     completed_at = db.Column(db.DateTime)
 
     components = db.relationship("Component", secondary=maintenance_components)
+    updates = db.relationship("MaintenanceUpdate", back_populates="maintenance",
+                              order_by="[MaintenanceUpdate.created_at.desc(), "
+                                       "MaintenanceUpdate.id.desc()]",
+                              cascade="all, delete-orphan")
+
+    @property
+    def status_label(self):
+        return MAINTENANCE_STATUSES.get(self.status, self.status)
+
+    @property
+    def subscribers_told(self):
+        """Whether subscribers have heard of this window (so a change or a cancellation
+        is news to them): announced when scheduled, reminded, or announced as started."""
+        return bool(self.notify and (self.notify_scheduled or self.reminder_sent_at
+                                     or (self.started_at and self.notify_started)))
+
+
+class MaintenanceUpdate(db.Model):
+    """A note during a window ("taking longer", "verifying"), like an incident update."""
+    __tablename__ = "maintenance_updates"
+
+    id = db.Column(db.Integer, primary_key=True)
+    maintenance_id = db.Column(db.ForeignKey("maintenances.id", ondelete="CASCADE"),
+                               nullable=False, index=True)
+    # The window's status when it was posted, shown beside it.
+    status = db.Column(db.String(16), nullable=False)
+    message = db.Column(db.Text, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    maintenance = db.relationship("Maintenance", back_populates="updates")
 
     @property
     def status_label(self):

@@ -9,7 +9,8 @@ PLAIN_FIELDS = (
     "status_page_name", "timezone", "list_id", "delivery_retention_days", "provider",
     "smtp_host", "smtp_port", "smtp_security", "smtp_username", "smtp_timeout",
     "smtp_tls_unverified_host", "from_address", "from_name", "reply_to",
-    "rate_per_second", "rate_per_day",
+    "rate_per_second", "rate_per_day", "maintenance_reminder_minutes",
+    "maintenance_notify_scheduled", "maintenance_notify_started", "maintenance_notify_completed",
 )
 
 

@@ -99,6 +99,9 @@ SUBJECTS = {
     "maintenance_started": "[Acme Status] Maintenance in progress: Router upgrade",
     "maintenance_completed": "[Acme Status] Maintenance completed: Router upgrade",
     "maintenance_cancelled": "[Acme Status] Maintenance cancelled: Router upgrade (",
+    "maintenance_rescheduled": "[Acme Status] Maintenance rescheduled: Router upgrade (now ",
+    "maintenance_reminder": "[Acme Status] Reminder: maintenance Router upgrade starts ",
+    "maintenance_updated": "[Acme Status] Maintenance update: Router upgrade",
     "component_status_changed": "[Acme Status] API: Partial outage",
 }
 

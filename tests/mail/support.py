@@ -14,6 +14,8 @@ SETTINGS_FORM = {
     "smtp_username": "", "smtp_password": "", "smtp_timeout": "5",
     "smtp_tls_unverified_host": "", "sendgrid_api_key": "", "from_address": "status@example.com",
     "from_name": "Example Status", "reply_to": "", "rate_per_second": "", "rate_per_day": "",
+    "maintenance_reminder_minutes": "60", "maintenance_notify_scheduled": "y",
+    "maintenance_notify_started": "y", "maintenance_notify_completed": "y",
 }
 
 

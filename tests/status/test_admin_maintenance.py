@@ -6,14 +6,16 @@ from tests.fanout.helpers import add_subscribers
 from tests.status.support import HOUR
 from tests.support.web import csrf_token, submit
 
+STAGES_TICKED = {"notify": "y", "notify_scheduled": "y", "notify_reminder": "y",
+                 "notify_started": "y", "notify_completed": "y"}
 NOTIFY_CHECKED = re.compile(r'<input (?=[^>]*name="notify")(?=[^>]*checked)[^>]*>')
 
 
 def _schedule(client, notify=True, **fields):
     form = {"title": "Database upgrade", "description": "Read-only for a while.",
             "starts_at": "2030-06-01T10:00", "ends_at": "2030-06-01T12:30", **fields}
-    if notify:
-        form["notify"] = "y"
+    if notify:  # as the form comes, every stage ticked
+        form.update(STAGES_TICKED)
     return submit(client, "/admin/maintenance/new", form, follow_redirects=True)
 
 

@@ -1,11 +1,12 @@
 """What maintenance notices say, read from a real SMTP server."""
 from tests.fanout.helpers import add_subscribers
+from tests.status.test_admin_maintenance import STAGES_TICKED
 from tests.support.web import submit
 
 
 def _schedule(client, **fields):
     form = {"title": "Database upgrade", "description": "Read-only for a while.",
-            "starts_at": "2030-06-01T08:01", "ends_at": "2030-06-01T09:30", "notify": "y",
+            "starts_at": "2030-06-01T08:01", "ends_at": "2030-06-01T09:30", **STAGES_TICKED,
             **fields}
     response = submit(client, "/admin/maintenance/new", form)
     assert response.status_code == 302, response.text

@@ -1,21 +1,21 @@
-"""Scheduled maintenance: plan a window, then let the clock start and complete it.
+"""A window's life: scheduled, maybe moved, started, completed (or cancelled).
 
 Every change of state is a conditional UPDATE (``WHERE status = <the state we expect>``):
 when two schedulers, or a scheduler and a person pressing "start now", race, exactly one
-of them moves the window and announces it.
+of them moves the window and announces it. Each notice is recorded in the transaction of
+the change it announces (``announce`` commits both).
 """
-import logging
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from ..extensions import db
-from ..models import Component, Maintenance, utcnow
-from .status import (
+from ...extensions import db
+from ...models import Component, Maintenance, utcnow
+from ..status import (
     StatusConflict, StatusError, announce, clean_text, clean_title, find, resting_status,
 )
+from .stages import arm_reminder, clean_stages
 
-log = logging.getLogger(__name__)
 ACTIVE_STATES = ("scheduled", "in_progress")
 
 
@@ -43,10 +43,11 @@ def _clean_components(component_ids):
 
 
 def schedule_maintenance(*, title, description, starts_at, ends_at, component_ids=(),
-                         notify=True, now=None):
+                         notify=True, now=None, **stages):
     """Plan a window (times are naive UTC); returns ``(maintenance, notification)``.
 
-    ``notify`` also decides whether the start and the end are announced.
+    ``notify`` off silences every stage; ``stages`` (``notify_scheduled``, …,
+    ``reminder_minutes``) not given come from the settings.
     """
     title = clean_title(title)
     description = clean_text(description, "description", required=False)
@@ -56,17 +57,26 @@ def schedule_maintenance(*, title, description, starts_at, ends_at, component_id
                           "a time still to come.")
     components = _clean_components(component_ids)
     maintenance = Maintenance(title=title, description=description, starts_at=starts_at,
-                              ends_at=ends_at, notify=bool(notify), components=components)
+                              ends_at=ends_at, notify=bool(notify), components=components,
+                              status="scheduled", **clean_stages(stages))
+    arm_reminder(maintenance)
     db.session.add(maintenance)
     db.session.flush()
-    return maintenance, announce("maintenance_scheduled", maintenance.notify,
+    return maintenance, announce("maintenance_scheduled",
+                                 maintenance.notify and maintenance.notify_scheduled,
                                  maintenance=maintenance)
 
 
 def edit_maintenance(maintenance, *, title, description, starts_at, ends_at, component_ids=(),
-                     notify=True, now=None):
-    """Change a window that has not ended. A running one keeps its start; components
-    added to it go under maintenance at once and removed ones settle back."""
+                     notify=True, now=None, **stages):
+    """Change a window that has not ended; returns ``(maintenance, notification)``.
+
+    A running one keeps its start; components added to it go under maintenance at once
+    and removed ones settle back. Moving the start or the end of a window subscribers
+    have heard of sends a "rescheduled" notice with the old and the new times; moving the
+    start re-arms the reminder (unless that notice, sent after the new reminder time,
+    already told them).
+    """
     if maintenance.status not in ACTIVE_STATES:
         raise StatusConflict("status", f"This maintenance is {maintenance.status_label.lower()}; "
                              "it can no longer be changed.")
@@ -75,7 +85,8 @@ def edit_maintenance(maintenance, *, title, description, starts_at, ends_at, com
     _clean_window(starts_at, ends_at)
     now = now or utcnow()
     running = maintenance.status == "in_progress"
-    if starts_at != maintenance.starts_at:
+    start_moved = starts_at != maintenance.starts_at
+    if start_moved:
         if running:
             raise StatusError("starts_at", "This maintenance has started; its start can no "
                               "longer change.")
@@ -86,19 +97,34 @@ def edit_maintenance(maintenance, *, title, description, starts_at, ends_at, com
         raise StatusError("ends_at", "The end is in the past. Use “complete now” to end "
                           "the maintenance.")
     components = _clean_components(component_ids)
+    cleaned_stages = clean_stages(stages, current=maintenance)
+    previous = {"starts_at": maintenance.starts_at, "ends_at": maintenance.ends_at}
+    moved = start_moved or ends_at != maintenance.ends_at
+    told = maintenance.subscribers_told
+
     removed = [c for c in maintenance.components if c not in components]
     maintenance.title, maintenance.description = title, description
     maintenance.starts_at, maintenance.ends_at = starts_at, ends_at
     maintenance.components = components
     maintenance.notify = bool(notify)
+    for name, value in cleaned_stages.items():
+        setattr(maintenance, name, value)
+    reschedule_notice = moved and told and maintenance.notify
+    if start_moved:
+        maintenance.reminder_sent_at = None
+    arm_reminder(maintenance)
+    if start_moved and reschedule_notice and maintenance.remind_at is not None \
+            and maintenance.remind_at <= now:
+        maintenance.reminder_sent_at = now  # the rescheduled notice is the reminder
     db.session.flush()
     if running:
         for component in components:
             component.status = "under_maintenance"
         for component in removed:
             component.status = resting_status(component.id)
-    db.session.commit()
-    return maintenance
+    db.session.flush()
+    return maintenance, announce("maintenance_rescheduled", reschedule_notice,
+                                 maintenance=maintenance, previous_window=previous)
 
 
 def _transition(maintenance_id, expected, **values):
@@ -111,7 +137,8 @@ def _transition(maintenance_id, expected, **values):
 def start_maintenance(maintenance_id, now=None):
     """scheduled → in_progress; components go under maintenance. False if not scheduled."""
     now = now or utcnow()
-    if not _transition(maintenance_id, "scheduled", status="in_progress", started_at=now):
+    if not _transition(maintenance_id, "scheduled", status="in_progress", started_at=now,
+                       remind_at=None):
         db.session.rollback()
         return False
     maintenance = db.session.get(Maintenance, maintenance_id)
@@ -120,12 +147,16 @@ def start_maintenance(maintenance_id, now=None):
     for component in maintenance.components:
         component.status = "under_maintenance"
     db.session.flush()
-    announce("maintenance_started", maintenance.notify, maintenance=maintenance)
+    announce("maintenance_started", maintenance.notify and maintenance.notify_started,
+             maintenance=maintenance)
     return True
 
 
 def complete_maintenance(maintenance_id, now=None):
-    """in_progress → completed; components settle back. False if not in progress."""
+    """in_progress → completed; components settle back. False if not in progress.
+
+    An early end shortens the window; that is the completion, not a reschedule.
+    """
     now = now or utcnow()
     if not _transition(maintenance_id, "in_progress", status="completed", completed_at=now):
         db.session.rollback()
@@ -137,7 +168,8 @@ def complete_maintenance(maintenance_id, now=None):
     for component in maintenance.components:
         component.status = resting_status(component.id)
     db.session.flush()
-    announce("maintenance_completed", maintenance.notify, maintenance=maintenance)
+    announce("maintenance_completed", maintenance.notify and maintenance.notify_completed,
+             maintenance=maintenance)
     return True
 
 
@@ -145,11 +177,11 @@ def cancel_maintenance(maintenance_id, notify=True):
     """Call off a window that has not started; returns the notification (or ``None``).
 
     Those told the window is coming are told it is not: the notice goes out when
-    ``notify`` is on and the window was announced (its own ``notify``). A window that
-    already started or ended raises ``StatusConflict``, so a second cancel (another tab,
-    a retried API call) announces nothing.
+    ``notify`` is on and subscribers heard of the window. A window that already started
+    or ended raises ``StatusConflict``, so a second cancel (another tab, a retried API
+    call) announces nothing. Its reminder is disarmed with it.
     """
-    if not _transition(maintenance_id, "scheduled", status="cancelled"):
+    if not _transition(maintenance_id, "scheduled", status="cancelled", remind_at=None):
         db.session.rollback()
         maintenance = db.session.get(Maintenance, maintenance_id)
         state = maintenance.status_label.lower() if maintenance is not None else "gone"
@@ -157,37 +189,5 @@ def cancel_maintenance(maintenance_id, notify=True):
                              f"cancelled; this one is {state}.")
     maintenance = db.session.get(Maintenance, maintenance_id)
     db.session.refresh(maintenance)
-    return announce("maintenance_cancelled", notify and maintenance.notify,
+    return announce("maintenance_cancelled", notify and maintenance.subscribers_told,
                     maintenance=maintenance)
-
-
-def advance_maintenance(now=None):
-    """Scheduler task: start windows whose start has come, complete those whose end has.
-
-    A window entirely in the past (the scheduler was down) is started and completed in
-    the same tick, each announced once. Each move is one INFO line: the operator reading
-    the scheduler's output sees what the clock did (ids and times only; titles are the
-    operator's text and stay in the admin).
-    """
-    now = now or utcnow()
-    due_to_start = db.session.execute(
-        select(Maintenance.id, Maintenance.starts_at)
-        .where(Maintenance.status == "scheduled", Maintenance.starts_at <= now)
-        .order_by(Maintenance.starts_at)).all()
-    started = 0
-    for maintenance_id, starts_at in due_to_start:
-        if start_maintenance(maintenance_id, now):
-            started += 1
-            log.info("Started maintenance #%s (scheduled for %s UTC).", maintenance_id,
-                     f"{starts_at:%Y-%m-%d %H:%M}")
-    due_to_end = db.session.execute(
-        select(Maintenance.id, Maintenance.ends_at)
-        .where(Maintenance.status == "in_progress", Maintenance.ends_at <= now)
-        .order_by(Maintenance.ends_at)).all()
-    completed = 0
-    for maintenance_id, ends_at in due_to_end:
-        if complete_maintenance(maintenance_id, now):
-            completed += 1
-            log.info("Completed maintenance #%s (scheduled to end %s UTC).", maintenance_id,
-                     f"{ends_at:%Y-%m-%d %H:%M}")
-    return started, completed
