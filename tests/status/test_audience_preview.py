@@ -124,7 +124,8 @@ def test_scheduling_maintenance_mails_the_previewed_audience(app, admin_client, 
     api, database = _world(app)
     form = {"title": "Database upgrade", "description": "Read-only meanwhile.",
             "starts_at": "2040-06-01T22:00", "ends_at": "2040-06-01T23:00",
-            "component_ids": [str(database)], "notify": "y"}
+            "component_ids": [str(database)], "notify": "y", "notify_scheduled": "y",
+            "notify_started": "y"}
     preview = submit(admin_client, "/admin/maintenance/new", {**form, "preview": "1"})
     # whole ×3, noincidents (nomaint does not want maintenance), db, both: 6.
     assert _stated(preview.text) == (6, "all components: 4; Database: 2")
