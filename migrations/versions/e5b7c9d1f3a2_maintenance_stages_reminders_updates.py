@@ -9,7 +9,7 @@ Columns are added and dropped with plain ALTER TABLE (SQLite 3.35+ drops columns
 place), so no table is rebuilt and nothing that points at a window cascades away.
 
 Revision ID: e5b7c9d1f3a2
-Revises: e3f9a5b7c2d4
+Revises: c4e8f1a2d6b3
 Create Date: 2026-12-01 13:35:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 
 revision = "e5b7c9d1f3a2"
-down_revision = "e3f9a5b7c2d4"
+down_revision = "c4e8f1a2d6b3"
 branch_labels = None
 depends_on = None
 
