@@ -50,7 +50,8 @@ def _has_endpoint(endpoint):
 
 # Route registration, one module per admin area.
 from . import (  # noqa: E402,F401
-    api_tokens, audience, auth, captured, components, email_settings, incident_drafts, incidents,
-    maintenances, markdown_preview, notifications, overview, subscriber_transfers, subscribers,
+    api_tokens, audience, auth, captured, components, email_settings, incident_drafts,
+    incident_templates, incidents, maintenances, markdown_preview, notifications, overview,
+    subscriber_transfers, subscribers,
 )
 from . import account, password_reset, security_log  # noqa: E402,F401

@@ -7,6 +7,7 @@ from ..markdown import to_html
 from ..models import Incident
 from ..request_input import page_number
 from ..services import delivery_log
+from ..services import incident_templates as templates
 from ..services import incidents as service
 from ..services.audience import preview
 from ..services.components import ordered_components
@@ -33,7 +34,9 @@ def incidents():
 @bp.route("/incidents/new", methods=["GET", "POST"])
 def new_incident():
     components = ordered_components()
-    form = new_incident_form(components)
+    chosen_template = templates.find_template(request.args.get("template", type=int))
+    form = new_incident_form(components, **(templates.form_values(chosen_template)
+                                            if chosen_template else {}))
     if "preview" not in request.form and form.validate_on_submit():
         draft = "save_draft" in request.form
         try:
@@ -55,7 +58,8 @@ def new_incident():
     chosen = [component_id for component_id, _ in form.affected()]
     return render_template("admin/incidents_form.html", form=form, chosen_components=chosen,
                            audience=preview("incident_created", chosen),
-                           message_preview=_posted_preview(form.message.data))
+                           message_preview=_posted_preview(form.message.data),
+                           templates=templates.all_templates(), chosen_template=chosen_template)
 
 
 @bp.route("/incidents/<int:incident_id>")

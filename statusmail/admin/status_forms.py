@@ -110,12 +110,32 @@ class _IncidentFormBase(IncidentDetailsForm):
                 for field in self.component_fields() if field.data]
 
 
-def new_incident_form(components):
-    """One select per component: whether the incident affects it, and how."""
-    fields = {f"component_{component.id}": SelectField(component.name,
-                                                       choices=_AFFECTED_CHOICES, default="")
-              for component in components}
-    return type("NewIncidentForm", (_IncidentFormBase,), fields)()
+def _component_selects(components):
+    return {f"component_{component.id}": SelectField(component.name, choices=_AFFECTED_CHOICES,
+                                                     default="")
+            for component in components}
+
+
+def new_incident_form(components, **data):
+    """One select per component: whether the incident affects it, and how (``data``:
+    starting values, e.g. from a template)."""
+    return type("NewIncidentForm", (_IncidentFormBase,), _component_selects(components))(**data)
+
+
+class _TemplateFormBase(IncidentDetailsForm):
+    name = StringField("Template name", validators=[DataRequired("Give the template a name."),
+                                                    Length(max=120), PlainText()],
+                       description="What the operator picks it by, e.g. “Database down”.")
+    message = TextAreaField("First update", validators=[Optional(), PlainText(multi_line=True)],
+                            description=MARKDOWN_HELP, render_kw=MARKDOWN_FIELD)
+
+    component_fields = _IncidentFormBase.component_fields
+    affected = _IncidentFormBase.affected
+
+
+def incident_template_form(components, **data):
+    return type("IncidentTemplateForm", (_TemplateFormBase,), _component_selects(components))(
+        **data)
 
 
 class _BackfillFormBase(IncidentDetailsForm):
@@ -140,10 +160,7 @@ class _BackfillFormBase(IncidentDetailsForm):
 
 def backfill_incident_form(components):
     """Like :func:`new_incident_form`: one select per component it affected."""
-    fields = {f"component_{component.id}": SelectField(component.name,
-                                                       choices=_AFFECTED_CHOICES, default="")
-              for component in components}
-    return type("BackfillIncidentForm", (_BackfillFormBase,), fields)()
+    return type("BackfillIncidentForm", (_BackfillFormBase,), _component_selects(components))()
 
 
 class PublishDraftForm(FlaskForm):

@@ -99,10 +99,10 @@ def measure(kind, component_ids):
     ``total`` counts :func:`audience_condition` itself, the clause the expansion inserts
     deliveries with, so the preview and the mail sent cannot disagree.
     """
-    # An id no row can have (a forged form value past INTEGER's range) matches nobody;
-    # passed on, it would overflow the database driver instead.
+    # An id no integer column can hold is no component's (the databases raise on it).
     component_ids = sorted({cid for cid in component_ids
-                            if isinstance(cid, int) and 0 < cid <= INTEGER_MAX})
+                            if isinstance(cid, int) and not isinstance(cid, bool)
+                            and 0 < cid <= INTEGER_MAX})
     total, whole_page = db.session.execute(
         select(func.count(), func.coalesce(func.sum(case(
             (Subscriber.all_components.is_(True), 1), else_=0)), 0))

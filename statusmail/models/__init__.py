@@ -23,6 +23,7 @@ from .security import SecurityEvent  # noqa: E402
 from .transfers import SubscriberImportRow, SubscriberTransfer  # noqa: E402
 from .counts import DeliveryStateCount, SubscriberStatusCount  # noqa: E402
 from .captured_usage import CapturedMailUsage  # noqa: E402
+from .incident_templates import IncidentTemplate, IncidentTemplateComponent  # noqa: E402
 from . import search  # noqa: E402,F401  (the search index DDL)
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "subscriber_components", "Notification", "Delivery", "OutboundMail", "CapturedMail", "ApiToken",
     "AdminSession", "SecurityEvent",
     "SubscriberTransfer", "SubscriberImportRow",
-    "DeliveryStateCount", "SubscriberStatusCount", "CapturedMailUsage",
+    "DeliveryStateCount", "SubscriberStatusCount", "CapturedMailUsage", "IncidentTemplate",
+    "IncidentTemplateComponent",
 ]

@@ -4,8 +4,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import (
-    Component, IncidentComponent, Notification, maintenance_components, subscriber_components,
-    utcnow,
+    Component, IncidentComponent, IncidentTemplateComponent, Notification, maintenance_components,
+    subscriber_components, utcnow,
 )
 from ..models.status import COMPONENT_STATUSES, NAME_KEY_MAX, name_key
 from .status import MAX_ID, StatusConflict, StatusError, announce, clean_choice, clean_text
@@ -110,6 +110,8 @@ def delete_component(component):
     component_id = component.id
     db.session.execute(delete(IncidentComponent).where(
         IncidentComponent.component_id == component_id))
+    db.session.execute(delete(IncidentTemplateComponent).where(
+        IncidentTemplateComponent.component_id == component_id))
     db.session.execute(delete(maintenance_components).where(
         maintenance_components.c.component_id == component_id))
     db.session.execute(delete(subscriber_components).where(

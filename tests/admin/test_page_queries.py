@@ -28,6 +28,7 @@ PAGES = [
     "/admin/incidents?page=2",
     "/admin/incidents/new",
     "/admin/incidents/backfill",
+    "/admin/incident-templates",
     "/admin/incidents/{incident}",
     "/admin/audience.json?kind=incident_created&component={component}",
     "/admin/maintenance",

@@ -47,6 +47,7 @@ def seed_site(app):
         seeded.rows["subscriber_id"] = _subscribers(components)
         seeded.rows["incident_id"] = _incidents(components)
         seeded.admin_rows["incident_id"] = _drafts()
+        seeded.rows["template_id"] = [_incident_template(components)]
         seeded.rows["maintenance_id"] = _maintenances(components)
         seeded.rows["token_id"] = [_api_token()]
         seeded.rows["outbound_id"] = [_test_send()]
@@ -104,6 +105,13 @@ def _incidents(components):
     resolve_incident(past, message="Fixed.", notify=False)
     db.session.commit()
     return [incident.id, past.id]
+
+
+def _incident_template(components):
+    from statusmail.services.incident_templates import save_template
+    return save_template(name="Checkout down", title="Checkout is failing", impact="major",
+                         message="Payments fail; we are **on it**.",
+                         affected=[(components[0].id, "major_outage")]).id
 
 
 def _drafts():

@@ -196,3 +196,12 @@ def test_the_preview_asks_the_same_few_questions_at_any_list_size(app, admin_cli
         figures = admin_client.get(url).get_json()
     assert figures["total"] == 9 + 600
     assert sum(small.values()) == sum(large.values())
+
+
+def test_ids_no_column_can_hold_count_as_no_component(app, admin_client):
+    _world(app)
+    for component in ("-9223372036854775809", "9223372036854775808", "0"):
+        response = submit(admin_client, "/admin/maintenance/new",
+                          {"title": "x", "component_ids": component, "preview": "1"})
+        assert response.status_code == 200, component
+        assert _stated(response.text) == (4, "all components: 4")
