@@ -1,7 +1,7 @@
 """incident templates: reusable title, message, impact and components
 
 Revision ID: f1c8a3e5b7d2
-Revises: e3f9a5b7c2d4
+Revises: c4e8f1a2d6b3
 Create Date: 2026-12-01 14:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "f1c8a3e5b7d2"
-down_revision = "e3f9a5b7c2d4"
+down_revision = "c4e8f1a2d6b3"
 branch_labels = None
 depends_on = None
 
