@@ -1,7 +1,7 @@
 """incident templates: reusable title, message, impact and components
 
 Revision ID: f1c8a3e5b7d2
-Revises: c4e8f1a2d6b3
+Revises: e5b7c9d1f3a2
 Create Date: 2026-12-01 14:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "f1c8a3e5b7d2"
-down_revision = "c4e8f1a2d6b3"
+down_revision = "e5b7c9d1f3a2"
 branch_labels = None
 depends_on = None
 
