@@ -54,6 +54,9 @@ def create_app(config=None):
     csrf.init_app(app)
     # Not imported by name: it would clash with the statusmail.mail package.
     extensions.mail.init_app(app)
+    # Before the limiter: Flask runs after-request hooks last-registered first, so this
+    # one sees the headers the limiter adds.
+    _register_retry_after_scope(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     _register_blueprints(app)
@@ -76,6 +79,23 @@ def _init_redis(app):
     app.extensions["queues"] = {name: Queue(name, connection=connection) for name in QUEUE_NAMES}
     app.config.setdefault("RATELIMIT_STORAGE_URI",
                           "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") else url)
+
+
+RETRY_AFTER_STATUSES = (429, 503)
+
+
+def _register_retry_after_scope(app):
+    """``Retry-After`` only where it means something: "too many requests" and "unavailable".
+
+    Flask-Limiter adds it to every response of a limited route (with the seconds until
+    its window resets); on a 200 it tells clients and proxies to back off for nothing.
+    The ``X-RateLimit-*`` headers keep saying how much of the limit is left.
+    """
+    @app.after_request
+    def drop_retry_after_unless_refused(response):
+        if response.status_code not in RETRY_AFTER_STATUSES:
+            response.headers.pop("Retry-After", None)
+        return response
 
 
 def large_upload(view):
@@ -153,10 +173,12 @@ def _register_error_handlers(app):
 
 def _register_template_helpers(app):
     from .services.timezones import format_local
+    from .wording import count_of
 
     from .markdown import to_html, to_text
 
     app.jinja_env.filters["localtime"] = format_local
+    app.jinja_env.filters["count_of"] = count_of
     app.jinja_env.filters["markdown"] = to_html
     app.jinja_env.filters["markdown_text"] = to_text
 

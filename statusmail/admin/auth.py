@@ -7,6 +7,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, login_manager
 from ..models import utcnow
+from ..wording import count_of
 from ..services.security import sessions, throttle
 from ..services.security.accounts import authenticate, normalise_email
 from . import bp
@@ -18,8 +19,8 @@ login_manager.login_message = "Log in to see that page."
 login_manager.session_protection = "strong"
 
 SESSION_ENDED = {
-    "idle": "Your session ended after {idle} minutes without activity. Log in again.",
-    "expired": "Your session ended {hours} hours after you logged in. Log in again.",
+    "idle": "Your session ended after {idle} without activity. Log in again.",
+    "expired": "Your session ended {hours} after you logged in. Log in again.",
     "password changed": "Your password was changed, which ended this session. Log in again.",
 }
 
@@ -36,8 +37,8 @@ def session_ended_message(config):
     why = g.get("session_ended")
     if why is None:
         return None
-    return SESSION_ENDED[why].format(idle=config["SESSION_IDLE_MINUTES"],
-                                     hours=config["SESSION_MAX_HOURS"])
+    return SESSION_ENDED[why].format(idle=count_of(config["SESSION_IDLE_MINUTES"], "minute"),
+                                     hours=count_of(config["SESSION_MAX_HOURS"], "hour"))
 
 
 def begin_session(user):

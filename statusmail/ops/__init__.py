@@ -1,4 +1,5 @@
-"""Endpoints for machines: ``/healthz`` for load balancers, ``/metrics`` for Prometheus.
+"""Endpoints for machines: ``/healthz`` for load balancers, ``/metrics`` for Prometheus,
+and ``/favicon.ico`` for browsers that ask for it without reading a page's ``<link>``.
 
 ``/healthz`` answers 200 or 503 with which check failed (no detail that helps an
 attacker). ``/metrics`` is for your Prometheus only: with ``STATUSMAIL_METRICS_TOKEN``
@@ -8,7 +9,7 @@ alone.
 import hmac
 import ipaddress
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request, send_from_directory
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -19,6 +20,17 @@ from ..services.metrics import StatusmailCollector
 bp = Blueprint("ops", __name__)
 csrf.exempt(bp)
 limiter.exempt(bp)
+
+
+FAVICON_MAX_AGE = 7 * 24 * 3600
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """The vendored icon every layout links (static/favicon.ico), at the address browsers
+    and feed readers try on their own."""
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=FAVICON_MAX_AGE)
 
 
 @bp.route("/healthz")

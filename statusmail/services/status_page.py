@@ -23,7 +23,10 @@ OVERALL_LABELS = {
 
 ComponentGroup = namedtuple("ComponentGroup", "name components status status_label")
 Overall = namedtuple("Overall", "status label")
-HistoryDay = namedtuple("HistoryDay", "date incidents maintenances")
+HistoryDay = namedtuple("HistoryDay", "date events")
+# One line of a history day: an incident (by when it opened) or a past maintenance window
+# (by when it was to start); ``kind`` is "incident" or "maintenance".
+HistoryEvent = namedtuple("HistoryEvent", "at kind item")
 
 
 def component_groups(components):
@@ -63,7 +66,9 @@ def status_overview():
 
 
 def history(page=1, now=None):
-    """Fourteen days per page, newest first, days cut at the operator's midnight.
+    """Fourteen days per page, newest first, days cut at the operator's midnight; within
+    a day too, incidents and maintenance windows together, newest first (as status
+    pages read: the latest news at the top, and on down through time).
 
     Returns ``(days, has_older)``; every day is listed, quiet ones too.
     """
@@ -81,7 +86,7 @@ def history(page=1, now=None):
                     .filter(Maintenance.status.in_(PAST_MAINTENANCE),
                             Maintenance.starts_at >= start, Maintenance.starts_at < end)
                     .order_by(Maintenance.starts_at.desc()).all())
-    days = [HistoryDay(newest - timedelta(days=offset), [], []) for offset in range(HISTORY_DAYS)]
+    days = [HistoryDay(newest - timedelta(days=offset), []) for offset in range(HISTORY_DAYS)]
     by_date = {day.date: day for day in days}
 
     def day_of(value):
@@ -89,9 +94,13 @@ def history(page=1, now=None):
         return by_date[min(max(to_local(value, zone).date(), oldest), newest)]
 
     for incident in incidents:
-        day_of(incident.created_at).incidents.append(incident)
+        day_of(incident.created_at).events.append(
+            HistoryEvent(incident.created_at, "incident", incident))
     for maintenance in maintenances:
-        day_of(maintenance.starts_at).maintenances.append(maintenance)
+        day_of(maintenance.starts_at).events.append(
+            HistoryEvent(maintenance.starts_at, "maintenance", maintenance))
+    for day in days:
+        day.events.sort(key=lambda event: (event.at, event.kind, event.item.id), reverse=True)
 
     has_older = db.session.query(
         published.filter(Incident.created_at < start).exists()).scalar() or \

@@ -89,3 +89,15 @@ def test_rate_limit_per_token_answers_429_json(app):
 
 def test_unknown_api_path_is_json_404(api):
     _assert_json_error(api.get("/nothing-here"), 404)
+
+
+def test_only_a_refusal_carries_retry_after(app):
+    """Successful answers say how much of the limit is left, never "retry after"."""
+    app.config["API_RATE_LIMIT"] = "2/minute"
+    client = ApiClient(app.test_client(), make_token(app, "one")[1])
+    ok = client.get("/components")
+    assert ok.status_code == 200 and "Retry-After" not in ok.headers
+    assert ok.headers["X-RateLimit-Limit"] == "2" and ok.headers["X-RateLimit-Remaining"] == "1"
+    client.get("/components")
+    refused = client.get("/components")
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60

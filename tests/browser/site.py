@@ -34,7 +34,8 @@ NOT_PAGES = {
 }
 NOT_PAGE_PREFIXES = {
     "api.": "the JSON API: token-authenticated, no pages (tests/api covers it)",
-    "ops.": "/healthz and /metrics, for load balancers and Prometheus, not people",
+    "ops.": "/healthz, /metrics and /favicon.ico, for load balancers, Prometheus and browsers, "
+            "not people (tests/test_small_pages.py checks the icon)",
 }
 # Pages the form crawl opens but the phone and accessibility sweep leaves alone.
 NOT_OUR_MARKUP = {

@@ -103,3 +103,23 @@ def test_history_pages_back_fourteen_days_at_a_time(client, data, app):
     assert "page=3" not in second  # nothing older
     assert client.get(f"/incidents/{recent}").status_code == 200
     assert client.get("/history?page=0").status_code == 404
+
+
+def test_history_lists_a_day_newest_first_incidents_and_windows_together(client, data, app):
+    from datetime import datetime, time
+
+    from statusmail.extensions import db
+    from statusmail.models import Incident, Maintenance, utcnow
+    morning, noon, evening = (data.incident(title=t) for t in ("Morning", "Noon", "Evening"))
+    window = data.maintenance("Afternoon window", starts_in=HOUR, lasts=HOUR)
+    day = datetime.combine(utcnow().date() - timedelta(days=1), time())  # UTC is the zone
+    with app.app_context():
+        for incident_id, hour in ((morning, 8), (noon, 12), (evening, 19)):
+            db.session.get(Incident, incident_id).created_at = day + timedelta(hours=hour)
+        row = db.session.get(Maintenance, window)
+        row.starts_at, row.ends_at = day + timedelta(hours=15), day + timedelta(hours=16)
+        row.status = "completed"
+        db.session.commit()
+    page = client.get("/history").text
+    order = [page.index(title) for title in ("Evening", "Afternoon window", "Noon", "Morning")]
+    assert order == sorted(order)
