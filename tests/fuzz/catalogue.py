@@ -98,10 +98,12 @@ class Catalogue:
                     path = self.sample_path(route)
                 except (KeyError, ValueError):
                     continue
-                response = client.get(path)
-                if response.status_code != 200 or "html" not in response.content_type:
+                with client.get(path) as response:  # a file answer (/favicon.ico) holds it open
+                    page = (response.get_data(as_text=True) if response.status_code == 200
+                            and "html" in response.content_type else None)
+                if page is None:
                     continue
-                for form in forms_on(path, response.get_data(as_text=True)):
+                for form in forms_on(path, page):
                     target = self._note_path(form.action, form.method)
                     if target is not None and form.method != "GET":
                         target.forms.append(form)
