@@ -210,12 +210,17 @@ def unsubscribe_page(token):
                            manage_url=_manage_url(subscriber))
 
 
-@bp.route("/unsubscribe/<token>/one-click", methods=["POST"], endpoint="unsubscribe_one_click")
+@bp.route("/unsubscribe/<token>/one-click", methods=["GET", "POST"],
+          endpoint="unsubscribe_one_click")
 @csrf.exempt  # RFC 8058: mailbox providers POST with no cookies and no form of ours
 def unsubscribe_one_click(token):
-    if request.form.get("List-Unsubscribe") != "One-Click":
+    if request.method != "POST":
+        # A person who opened the List-Unsubscribe URL itself (or a link checker) gets the
+        # page with the button; nothing changes on a GET or HEAD.
+        return redirect(url_for("public.unsubscribe", token=token), 303)
+    if not _one_click_body():
         return _plain("This address takes the RFC 8058 one-click body "
-                      "'List-Unsubscribe=One-Click'.", 400)
+                      "'List-Unsubscribe=One-Click', or an empty one.", 400)
     try:
         subscriber = service.subscriber_from_token("unsubscribe", token)
     except TokenInvalid:
@@ -228,6 +233,15 @@ def unsubscribe_one_click(token):
                       "nothing was changed. Use the link in the latest mail.", 200)
     service.unsubscribe(subscriber)
     return _plain(f"You are unsubscribed from {site_name}.", 200)
+
+
+def _one_click_body():
+    """RFC 8058's ``List-Unsubscribe=One-Click``, or nothing at all: some clients POST an
+    empty body, and the signed URL alone says who and what. A body naming anything else
+    is someone else's request, refused."""
+    if request.form.get("List-Unsubscribe") == "One-Click":
+        return True
+    return not request.form and not request.files and not request.get_data(cache=True)
 
 
 def _plain(text, status):

@@ -116,15 +116,41 @@ def test_one_click_unsubscribes_without_cookies_or_csrf(app, subscribers):
     assert subscribers.get(sid).unsubscribed_at == busy.unsubscribed_at
 
 
-def test_one_click_needs_the_rfc_8058_body(app, subscribers):
+def test_one_click_refuses_a_body_that_asks_for_something_else(app, subscribers):
     sid = subscribers.add("careful@example.com")
     url = f"/unsubscribe/{subscribers.token('unsubscribe', sid)}/one-click"
     provider = app.test_client(use_cookies=False)
-    assert provider.post(url).status_code == 400
     assert provider.post(url, data={"List-Unsubscribe": "Yes"}).status_code == 400
-    assert provider.get(url).status_code == 405
+    assert provider.post(url, data="hello", content_type="text/plain").status_code == 400
+    assert provider.post(url, data={"email": "careful@example.com"}).status_code == 400
     assert provider.post(f"/unsubscribe/{_tampered(url.split('/')[2])}/one-click",
                          data=ONE_CLICK).status_code == 400
+    assert provider.post(f"/unsubscribe/{_tampered(url.split('/')[2])}/one-click"
+                         ).status_code == 400
+    assert subscribers.get(sid).status == "confirmed"
+
+
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded"])
+def test_one_click_with_an_empty_body_unsubscribes(app, subscribers, content_type):
+    """Some clients POST the List-Unsubscribe URL with nothing in the body: the signed URL
+    alone says who, so it unsubscribes as RFC 8058's body would."""
+    sid = subscribers.add("terse@example.com")
+    url = f"/unsubscribe/{subscribers.token('unsubscribe', sid)}/one-click"
+    response = app.test_client(use_cookies=False).post(url, content_type=content_type)
+    assert response.status_code == 200 and "You are unsubscribed" in response.text
+    assert subscribers.get(sid).status == "unsubscribed"
+
+
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_opening_the_one_click_url_shows_the_unsubscribe_page(app, subscribers, method):
+    sid = subscribers.add("curious@example.com")
+    token = subscribers.token("unsubscribe", sid)
+    client = app.test_client()
+    response = getattr(client, method)(f"/unsubscribe/{token}/one-click")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/unsubscribe/{token}")
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200 and "<form" in page.text
     assert subscribers.get(sid).status == "confirmed"
 
 
