@@ -173,12 +173,14 @@ def _register_error_handlers(app):
 
 def _register_template_helpers(app):
     from .services.timezones import format_local
+    from .masking import masked_address
     from .wording import count_of
 
     from .markdown import to_html, to_text
 
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.filters["count_of"] = count_of
+    app.jinja_env.filters["masked"] = masked_address
     app.jinja_env.filters["markdown"] = to_html
     app.jinja_env.filters["markdown_text"] = to_text
 

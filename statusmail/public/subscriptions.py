@@ -203,7 +203,7 @@ def unsubscribe_page(token):
     if form.validate_on_submit():
         service.unsubscribe(subscriber)
     if subscriber.status not in ("pending", "confirmed"):
-        resubscribe = SubscribeForm(formdata=None, data={"email": subscriber.email})
+        resubscribe = SubscribeForm(formdata=None)
         return render_template("public/unsubscribed.html", subscriber=subscriber,
                                resubscribe_form=resubscribe)
     return render_template("public/unsubscribe.html", form=form, subscriber=subscriber,

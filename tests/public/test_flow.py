@@ -75,8 +75,10 @@ def test_widget_to_confirmed_to_preferences_to_unsubscribed(app, smtp, run_jobs,
     alice = subscribers.get(alice.id)
     assert alice.status == "unsubscribed" and alice.unsubscribed_at is not None
 
-    # The page offers to come back, through the normal (double opt-in) sign-up.
-    assert 'action="/subscribe"' in left.text and 'value="alice@example.com"' in left.text
+    # The page offers to come back, through the normal (double opt-in) sign-up; it names
+    # the address only masked, so the person types it again.
+    assert 'action="/subscribe"' in left.text and "a***@example.com" in left.text
+    assert "alice@example.com" not in left.text
     back = client.post("/subscribe", data={"csrf_token": web.csrf_token(left.text),
                                            "email": "alice@example.com"})
     assert back.status_code == 200 and "Check your inbox" in back.text
