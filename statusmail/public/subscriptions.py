@@ -100,7 +100,25 @@ def _manage_url(subscriber):
 
 def _confirmed(subscriber, already):
     return render_template("public/confirmed.html", subscriber=subscriber, already=already,
-                           manage_url=_manage_url(subscriber))
+                           manage_url=_manage_url(subscriber), heard=_what_is_heard(subscriber))
+
+
+def _what_is_heard(subscriber):
+    """The subscription's actual selection in words: "incidents and maintenance, for
+    Database only" (the landing page states it rather than assuming the defaults)."""
+    kinds = [name for name, wanted in (("incidents", subscriber.notify_incidents),
+                                       ("maintenance", subscriber.notify_maintenance),
+                                       ("component status changes",
+                                        subscriber.notify_component_changes)) if wanted]
+    if subscriber.all_components:
+        where = "for every component"
+    else:
+        where = "for " + _and_list(sorted(c.name for c in subscriber.components)) + " only"
+    return f"{_and_list(kinds) or 'nothing'}, {where}"
+
+
+def _and_list(words):
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"], endpoint="confirm")

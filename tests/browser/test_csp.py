@@ -115,7 +115,7 @@ def test_no_page_reports_a_policy_violation(live_app, page):
     page.get_by_role("button", name=re.compile("Confirm")).click()
     page.wait_for_selector("text=You are subscribed")
     found["confirmed"] = violations.on_page()
-    page.click("text=Choose what you hear about")
+    page.click("text=Change what you hear about")
     page.wait_for_load_state("load")
     found["manage"] = violations.on_page()
 

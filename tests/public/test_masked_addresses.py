@@ -52,3 +52,33 @@ def test_manage_and_unsubscribe_pages_mask_the_address(client, subscribers):
     assert subscribers.get(sid).status == "unsubscribed"
     # The "subscribe again" form is there, but empty: it does not hand out the address.
     assert 'name="email"' in left.text
+
+
+def _pending_with_a_selection(app):
+    from statusmail.extensions import db
+    from statusmail.models import Component, Subscriber
+    with app.app_context():
+        database = Component(name="Database")
+        row = Subscriber(email=ADDRESS, status="pending", all_components=False,
+                         notify_incidents=True, notify_maintenance=False,
+                         notify_component_changes=True, components=[database])
+        db.session.add_all([database, row])
+        db.session.commit()
+        return row.id
+
+
+def test_the_confirmed_page_states_the_actual_selection(app, client, subscribers):
+    sid = _pending_with_a_selection(app)
+    path = f"/confirm/{subscribers.token('confirm', sid)}"
+    done = client.post(path, data={"csrf_token": web.csrf_token(client.get(path).text)})
+    assert done.status_code == 200
+    assert ("You hear about incidents and component status changes, for Database only."
+            in done.text)
+
+
+def test_the_confirmed_page_of_a_whole_page_subscriber(client, subscribers):
+    sid = subscribers.add(ADDRESS, status="pending")
+    path = f"/confirm/{subscribers.token('confirm', sid)}"
+    done = client.post(path, data={"csrf_token": web.csrf_token(client.get(path).text)})
+    assert ("You hear about incidents, maintenance and component status changes, "
+            "for every component." in done.text)
