@@ -13,7 +13,7 @@ from .models import AdminUser
 from .queues import get_queue, redis_connection
 from .services.delivery_settings import note_mail_environment
 from .services.security.accounts import set_admin_password
-from .services.security.events import record_security_event
+from .services import audit
 
 log = logging.getLogger(__name__)
 WORKER_TTL = 45
@@ -45,7 +45,9 @@ def create_admin(email, password, generate):
     # Ends the admin's sessions and clears the sign-in counters of the account: whoever
     # runs this is its owner, locked out or not.
     set_admin_password(user, password)
-    record_security_event("password_set_by_cli", actor=user, created=created)
+    audit.record("password_set_by_cli",
+                 f"{'Created' if created else 'Set the password of'} admin {email}",
+                 admin_user_id=user.id, email=email, created=created)
     click.echo(f"{'Created' if created else 'Updated'} admin {email}.")
     if generate:
         click.echo(f"Password: {password}")

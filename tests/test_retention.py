@@ -60,7 +60,7 @@ def test_old_rows_go_recent_and_unfinished_stay(app, history):
     with app.app_context():
         deleted = retention.prune_expired_rows()
     assert deleted == {"notifications": 2, "deliveries": 7, "outbound_mail": 2,
-                       "captured_mail": 1, "security_events": 0}
+                       "captured_mail": 1, "audit_events": 0}
     notifications, outbound, captured, deliveries = _remaining(app)
     assert notifications == {"old still sending": 5, "old paused": 1, "recent completed": 5}
     assert deliveries == 11

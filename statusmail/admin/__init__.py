@@ -2,6 +2,8 @@
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
+from ..services import audit
+
 bp = Blueprint("admin", __name__)
 
 # Reachable without a session: the ways to get one.
@@ -17,7 +19,7 @@ NAV = [
     ("admin.notifications", "Delivery log"),
     ("admin.captured_mail", "Captured mail"),
     ("admin.api_tokens", "API tokens"),
-    ("admin.security_log", "Security log"),
+    ("admin.audit_log", "Audit log"),
     ("rq_dashboard.queues_overview", "Queues"),
 ]
 
@@ -26,7 +28,10 @@ NAV = [
 def require_login():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    if not current_user.is_authenticated:
+    if current_user.is_authenticated:
+        # Whatever this request changes, the audit log says this admin did it.
+        audit.act_as(audit.Actor.admin(current_user, request.remote_addr))
+    else:
         from .auth import session_ended_message
         ended = session_ended_message(current_app.config)
         if ended:
@@ -54,4 +59,4 @@ from . import (  # noqa: E402,F401
     incident_templates, incidents, maintenances, markdown_preview, notifications, overview,
     subscriber_transfers, subscribers,
 )
-from . import account, password_reset, security_log  # noqa: E402,F401
+from . import account, audit_log, password_reset  # noqa: E402,F401

@@ -1,9 +1,8 @@
-"""One line in a view to write a security event: the acting admin and the client's
-address come from the request, so views only say what happened."""
+"""One line in a view to write an audit entry about signing in and out: the acting admin
+(or the address tried) and the client's address come from the request."""
 from flask import request
-from flask_login import current_user
 
-from ..services.security.events import record_security_event
+from ..services import audit
 
 
 def client_ip():
@@ -11,11 +10,18 @@ def client_ip():
     return request.remote_addr
 
 
-def note(kind, actor=None, actor_email=None, **detail):
-    if actor is None and actor_email is None and current_user.is_authenticated:
-        actor = current_user._get_current_object()
-    return record_security_event(kind, actor=actor, actor_email=actor_email,
-                                 client_ip=client_ip(), **detail)
+def note(kind, summary=None, actor=None, actor_email=None, **detail):
+    """``actor``: the admin now known (a sign-in that just succeeded); ``actor_email``: the
+    address a failed attempt typed; neither: whoever the admin gate named."""
+    if actor is not None:
+        who = audit.Actor.admin(actor, client_ip())
+    elif actor_email is not None:
+        who = audit.Actor.address(actor_email, client_ip())
+    else:
+        who = audit.current_actor()
+        if who.client_ip is None:
+            who = audit.Actor(who.user_id, who.email, who.token_name, client_ip())
+    return audit.record(kind, summary, actor=who, **detail)
 
 
 def tried_address(email):

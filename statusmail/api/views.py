@@ -9,7 +9,7 @@ from flask_limiter.util import get_remote_address
 from ..extensions import db, limiter
 from ..models import Component, Incident
 from ..models.api_tokens import hash_token
-from ..services import incident_drafts, incidents
+from ..services import audit, incident_drafts, incidents
 from ..services.api_tokens import ApiAuthError, authenticate
 from ..services.components import change_component_status, ordered_components
 from ..services.status import StatusConflict, StatusError, find
@@ -39,6 +39,8 @@ def require_token():
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     try:
         g.api_token = authenticate(credentials.strip() if scheme.lower() == "bearer" else "")
+        # What this call changes, the audit log credits to the token (by name).
+        audit.act_as(audit.Actor.api_token(g.api_token, request.remote_addr))
     except ApiAuthError as error:
         response = jsonify(error=str(error))
         response.headers["WWW-Authenticate"] = 'Bearer realm="statusmail"'

@@ -19,7 +19,7 @@ from .subscribers import Subscriber, subscriber_components  # noqa: E402
 from .notifications import Delivery, Notification  # noqa: E402
 from .outbound import CapturedMail, OutboundMail  # noqa: E402
 from .api_tokens import ApiToken  # noqa: E402
-from .security import SecurityEvent  # noqa: E402
+from .audit import AuditEvent  # noqa: E402
 from .transfers import SubscriberImportRow, SubscriberTransfer  # noqa: E402
 from .counts import DeliveryStateCount, SubscriberStatusCount  # noqa: E402
 from .captured_usage import CapturedMailUsage  # noqa: E402
@@ -30,7 +30,7 @@ __all__ = [
     "utcnow", "AdminUser", "SiteSettings", "Component", "Incident", "IncidentComponent",
     "IncidentUpdate", "Maintenance", "MaintenanceUpdate", "maintenance_components", "Subscriber",
     "subscriber_components", "Notification", "Delivery", "OutboundMail", "CapturedMail", "ApiToken",
-    "AdminSession", "SecurityEvent",
+    "AdminSession", "AuditEvent",
     "SubscriberTransfer", "SubscriberImportRow",
     "DeliveryStateCount", "SubscriberStatusCount", "CapturedMailUsage", "IncidentTemplate",
     "IncidentTemplateComponent",

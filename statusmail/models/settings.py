@@ -44,6 +44,9 @@ class SiteSettings(db.Model):
     rate_per_second = db.Column(db.Integer)
     rate_per_day = db.Column(db.Integer)
     delivery_retention_days = db.Column(db.Integer, nullable=False, default=90)
+    # The audit log is kept longer than the delivery history: who did what is asked later.
+    audit_retention_days = db.Column(db.Integer, nullable=False, default=365,
+                                     server_default="365")
 
     # A keyed digest of the delivery settings the environment last fixed (none: the admin's
     # own were in force): a change of them gives a paused provider a new try.

@@ -1,5 +1,6 @@
 """Forget old mail: notifications with their deliveries, one-off mail and captured mail
-older than ``SiteSettings.delivery_retention_days`` — and security events as old.
+older than ``SiteSettings.delivery_retention_days``, and audit log entries older than
+``SiteSettings.audit_retention_days`` (0 keeps them for ever).
 
 Deletes go in small batches, each committed, so a large backlog never holds a long lock
 or a huge transaction. Work still in flight (a notice sending or paused, a one-off mail
@@ -12,7 +13,7 @@ from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import (
-    CapturedMail, Delivery, Notification, OutboundMail, SecurityEvent, SiteSettings, utcnow,
+    CapturedMail, Delivery, Notification, OutboundMail, AuditEvent, SiteSettings, utcnow,
 )
 from ..queues import redis_connection
 
@@ -40,19 +41,24 @@ def prune_expired_rows_hourly():
 
 def prune_expired_rows(now=None):
     """Delete what is older than the retention setting; returns counts per table."""
-    days = SiteSettings.get().delivery_retention_days
+    settings = SiteSettings.get()
+    days, audit_days = settings.delivery_retention_days, settings.audit_retention_days
     db.session.commit()
+    now = now or utcnow()
+    deleted = {}
+    if audit_days and audit_days > 0:
+        deleted["audit_events"] = _delete_in_batches(
+            AuditEvent, AuditEvent.created_at < now - timedelta(days=audit_days))
     if not days or days <= 0:
-        return {}
-    cutoff = (now or utcnow()) - timedelta(days=days)
-    deleted = {
+        return deleted
+    cutoff = now - timedelta(days=days)
+    deleted |= {
         "notifications": 0,
         "deliveries": 0,
         "outbound_mail": _delete_in_batches(
             OutboundMail, (OutboundMail.created_at < cutoff)
             & OutboundMail.state.in_(FINISHED_OUTBOUND_STATES)),
         "captured_mail": _delete_in_batches(CapturedMail, CapturedMail.created_at < cutoff),
-        "security_events": _delete_in_batches(SecurityEvent, SecurityEvent.created_at < cutoff),
     }
     while deleted["notifications"] < MAX_ROWS_PER_RUN:
         ids = db.session.scalars(
@@ -69,7 +75,7 @@ def prune_expired_rows(now=None):
         db.session.commit()
         deleted["notifications"] += len(ids)
     if any(deleted.values()):
-        log.info("Retention (%s days) deleted %s", days, deleted)
+        log.info("Retention (%s days, audit log %s days) deleted %s", days, audit_days, deleted)
     return deleted
 
 

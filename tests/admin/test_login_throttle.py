@@ -6,7 +6,7 @@ import logging
 import pytest
 import redis
 
-from statusmail.models import SecurityEvent
+from statusmail.models import AuditEvent
 from statusmail.services.security import throttle
 from tests.support import web
 from tests.support.smtp import free_port
@@ -113,7 +113,7 @@ def test_throttling_is_logged_once_per_wait(app, client, admin):
     for _ in range(9):
         attempt(client, ATTACKER, admin.email, WRONG)
     with app.app_context():
-        kinds = [event.kind for event in SecurityEvent.query.order_by(SecurityEvent.id)]
+        kinds = [event.kind for event in AuditEvent.query.order_by(AuditEvent.id)]
     assert kinds == ["login_failed"] * 5 + ["login_throttled"]
 
 

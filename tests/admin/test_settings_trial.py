@@ -7,7 +7,7 @@ import pytest
 
 from statusmail import crypto
 from statusmail.extensions import db
-from statusmail.models import CapturedMail, OutboundMail, SecurityEvent, SiteSettings
+from statusmail.models import CapturedMail, OutboundMail, AuditEvent, SiteSettings
 from tests.mail.support import SETTINGS_FORM, SETTINGS_PAGE, save_settings, smtp_fields
 from tests.support import web
 from tests.support.certs import make_self_signed, server_context
@@ -154,7 +154,7 @@ def test_a_trial_is_in_the_security_log_without_secrets(app, admin_client, smtp_
     server = smtp_server()
     try_settings(admin_client, **smtp_fields(server, smtp_password="never logged"))
     with app.app_context():
-        [event] = SecurityEvent.query.filter_by(kind="email_settings_tried").all()
+        [event] = AuditEvent.query.filter_by(kind="email_settings_tried").all()
         assert event.actor_email == web.ADMIN_EMAIL
         assert event.detail == {"provider": "smtp", "ok": True}
         assert "never logged" not in json.dumps(event.detail)

@@ -127,7 +127,7 @@ def test_the_operator_invalidates_all_links(app, smtp, run_jobs, subscribers, ad
     assert "Links last replaced</dt><dd>never" not in after.text
     reset = subscribers.get(dee.id)
     assert reset.link_key != dee.link_key and reset.links_reset_at is not None
-    log = admin_client.get("/admin/security-log")
+    log = admin_client.get("/admin/audit-log")
     assert "Subscriber&#39;s links invalidated" in log.text or \
         "Subscriber's links invalidated" in log.text
 

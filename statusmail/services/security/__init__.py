@@ -6,5 +6,5 @@
   it on the server, whatever copy of the cookie exists.
 - ``accounts``: checking and setting an admin's password (a constant-cost check; setting
   a password ends every session and clears the account's counters).
-- ``events``: the security event log (a table and the ``statusmail.security`` logger).
+- the log of sign-ins and every other operator action: ``services/audit.py``.
 """

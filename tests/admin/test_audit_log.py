@@ -1,5 +1,5 @@
 """The security event log: sign-ins, failures, resets, logouts and the admin actions that
-change settings or delete data, in a table, in the ``statusmail.security`` logger, and on
+change settings or delete data, in a table, in the ``statusmail.audit`` logger, and on
 a paginated admin page."""
 import logging
 import re
@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from statusmail.extensions import db
 from statusmail.models import (
-    CapturedMail, Component, Notification, SecurityEvent, SiteSettings, Subscriber, utcnow,
+    CapturedMail, Component, Notification, AuditEvent, SiteSettings, Subscriber, utcnow,
 )
 from statusmail.services.retention import prune_expired_rows
-from statusmail.services.security.events import record_security_event
+from statusmail.services import audit
 from tests.mail.support import save_settings
 from tests.support import web
 from tests.support.sql import counting_statements
@@ -21,11 +21,11 @@ WRONG = "Hunter2-not-it-Zebra"
 def events(app):
     with app.app_context():
         return [(e.kind, e.actor_email, e.client_ip, e.detail)
-                for e in SecurityEvent.query.order_by(SecurityEvent.id)]
+                for e in AuditEvent.query.order_by(AuditEvent.id)]
 
 
 def test_sign_in_failure_success_and_logout_are_logged(app, client, admin, caplog):
-    caplog.set_level(logging.INFO, logger="statusmail.security")
+    caplog.set_level(logging.INFO, logger="statusmail.audit")
     web.submit(client, "/admin/login", {"email": admin.email, "password": WRONG})
     web.submit(client, "/admin/login", {"email": WRONG, "password": WRONG})  # typed in the wrong box
     web.login(client)
@@ -36,7 +36,7 @@ def test_sign_in_failure_success_and_logout_are_logged(app, client, admin, caplo
                                              "logout"]
     assert [email for _, email, *_ in logged] == [admin.email, None, admin.email, admin.email]
     assert {ip for _, _, ip, _ in logged} == {"127.0.0.1"}
-    security_lines = [r.getMessage() for r in caplog.records if r.name == "statusmail.security"]
+    security_lines = [r.getMessage() for r in caplog.records if r.name == "statusmail.audit"]
     assert len(security_lines) == 4 and security_lines[2].startswith("login_succeeded")
     assert WRONG not in repr(logged) and WRONG not in " ".join(security_lines)
 
@@ -81,53 +81,61 @@ def test_admin_actions_that_change_settings_or_delete_data_are_logged(app, admin
 
 def test_the_log_page_is_newest_first_keyset_paginated_and_flat(app, admin_client):
     with app.app_context():
-        db.session.add_all(SecurityEvent(kind="login_failed", actor_email=f"n{n}@example.com",
+        db.session.add_all(AuditEvent(kind="login_failed", actor_email=f"n{n}@example.com",
                                          client_ip="192.0.2.1", detail={"n": n})
                            for n in range(120))
         db.session.commit()
-    first = admin_client.get("/admin/security-log")
-    assert first.status_code == 200 and 'href="/admin/security-log"' in first.text  # in the nav
+    first = admin_client.get("/admin/audit-log")
+    assert first.status_code == 200 and 'href="/admin/audit-log"' in first.text  # in the nav
     shown = re.findall(r"n(\d+)@example\.com", first.text)
     assert shown == [str(n) for n in range(119, 69, -1)]
-    older = re.search(r'href="(/admin/security-log\?before=\d+)"', first.text).group(1)
+    older = re.search(r'href="(/admin/audit-log\?before=\d+)"', first.text).group(1)
     second = admin_client.get(older)
     assert re.findall(r"n(\d+)@example\.com", second.text) == [str(n) for n in range(69, 19, -1)]
-    last = admin_client.get(re.search(r'href="(/admin/security-log\?before=\d+)"',
+    last = admin_client.get(re.search(r'href="(/admin/audit-log\?before=\d+)"',
                                       second.text).group(1))
     assert len(re.findall(r"n(\d+)@example\.com", last.text)) == 20
     assert "before=" not in last.text
     with counting_statements(app) as big:
         admin_client.get(older)
     with app.app_context():
-        db.session.query(SecurityEvent).filter(SecurityEvent.id > 5).delete()
+        db.session.query(AuditEvent).filter(AuditEvent.id > 5).delete()
         db.session.commit()
     with counting_statements(app) as small:
-        admin_client.get("/admin/security-log?before=5")
+        admin_client.get("/admin/audit-log?before=5")
     assert big == small
 
 
 def test_nonsense_page_markers_show_the_newest(app, admin_client):
     for marker in ("9" * 40, "-3", "x", "0"):
-        assert admin_client.get(f"/admin/security-log?before={marker}").status_code == 200
+        assert admin_client.get(f"/admin/audit-log?before={marker}").status_code == 200
 
 
 def test_the_log_refuses_secrets_in_its_detail(app):
     with app.app_context():
         try:
-            record_security_event("login_failed", password="x")
+            audit.record("login_failed", password="x")
         except ValueError as exc:
             assert "password" in str(exc)
         else:
             raise AssertionError("a password was accepted into the security log")
-        assert SecurityEvent.query.count() == 0
+        assert AuditEvent.query.count() == 0
 
 
-def test_old_events_go_with_the_retention_setting(app):
+def test_old_entries_go_with_their_own_retention_setting(app):
     with app.app_context():
-        SiteSettings.get().delivery_retention_days = 30
-        db.session.add_all([SecurityEvent(kind="logout", detail={},
-                                          created_at=utcnow() - timedelta(days=31)),
-                            SecurityEvent(kind="logout", detail={})])
+        settings = SiteSettings.get()
+        assert settings.audit_retention_days == 365
+        settings.delivery_retention_days = 0  # keep deliveries for ever: the log still goes
+        settings.audit_retention_days = 30
+        db.session.add_all([AuditEvent(kind="logout", detail={},
+                                       created_at=utcnow() - timedelta(days=31)),
+                            AuditEvent(kind="logout", detail={},
+                                       created_at=utcnow() - timedelta(days=29))])
         db.session.commit()
-        assert prune_expired_rows()["security_events"] == 1
-        assert SecurityEvent.query.count() == 1
+        assert prune_expired_rows() == {"audit_events": 1}
+        assert AuditEvent.query.count() == 1
+        SiteSettings.get().audit_retention_days = 0
+        db.session.commit()
+        assert prune_expired_rows() == {}
+        assert AuditEvent.query.count() == 1

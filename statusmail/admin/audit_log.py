@@ -1,8 +1,7 @@
-"""Security log: sign-ins, failures, throttling, resets and the admin actions that change
-settings or delete data, newest first."""
+"""Audit log: every operator action and state-changing API call, newest first."""
 from flask import render_template, request
 
-from ..services.security.events import events_page, label
+from ..services.audit_log import events_page, label
 from ..services.timezones import operator_zone
 from . import bp
 
@@ -11,12 +10,12 @@ PER_PAGE = 50
 LARGEST_ID = 2**31 - 1
 
 
-@bp.route("/security-log")
-def security_log():
+@bp.route("/audit-log")
+def audit_log():
     before = request.args.get("before", type=int)
     if before is not None and not 0 < before <= LARGEST_ID:
         before = None
     rows, next_before = events_page(before, PER_PAGE)
-    return render_template("admin/security_log.html", rows=rows, next_before=next_before,
+    return render_template("admin/audit_log.html", rows=rows, next_before=next_before,
                            first_page=before is None, label=label,
                            zone=operator_zone())
