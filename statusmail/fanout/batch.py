@@ -27,6 +27,7 @@ from ..mail import errors
 from ..mail.transports import open_transport
 from ..models import Notification, utcnow
 from ..services.provider_health import record_provider_failure
+from ..services.suppressions import suppressed_among
 from . import ledger, liveness
 from .control import pause_notification
 from .notices import rendered_notice
@@ -63,6 +64,12 @@ class BatchRun:
         gone = [r.delivery_id for r in recipients if r.status != "confirmed"]
         self._drop(gone)
         ledger.finish_held(gone, "skipped", "The subscriber no longer receives notices.")
+        # Suppressing moves a subscriber out of "confirmed" at once; this catches an
+        # address suppressed while its subscriber was confirmed some other way.
+        blocked = suppressed_among(r.email for r in self.unfinished.values())
+        held_back = [r.delivery_id for r in self.unfinished.values() if r.email in blocked]
+        self._drop(held_back)
+        ledger.finish_held(held_back, "skipped", "The address is on the suppression list.")
         if not self.unfinished:
             return
         try:

@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from ..extensions import db
 from ..models import Delivery, Notification, Subscriber, utcnow
 from ..models.subscribers import SUPPRESS_AFTER_BOUNCES
+from ..services.suppressions import suppress
 from .queue import MAX_ATTEMPTS, lease_seconds, retry_delay
 
 _NO_SYNC = {"synchronize_session": False}
@@ -135,13 +136,28 @@ def fail(recipient, error, bounced=False):
         state="failed", lease_expires_at=None, next_attempt_at=None, smtp_code=error.code,
         smtp_response=error.describe()))
     if bounced:
-        bounces = Subscriber.bounce_count + 1
-        _execute(update(Subscriber).where(Subscriber.id == recipient.subscriber_id).values(
+        _count_bounce(recipient, error)
+    db.session.commit()
+
+
+def _count_bounce(recipient, error):
+    """One more bounce; at the limit the subscriber is "bounced" and the address goes on
+    the suppression list (source smtp), so it stays unmailed even if the row is removed."""
+    bounces = Subscriber.bounce_count + 1
+    at_limit = db.session.scalar(
+        update(Subscriber).where(Subscriber.id == recipient.subscriber_id).values(
             bounce_count=bounces, last_bounce=error.describe(),
             status=case((and_(Subscriber.status == "confirmed",
                               bounces >= SUPPRESS_AFTER_BOUNCES), "bounced"),
-                        else_=Subscriber.status)))
-    db.session.commit()
+                        else_=Subscriber.status))
+        .returning(and_(Subscriber.status == "bounced",
+                        Subscriber.bounce_count >= SUPPRESS_AFTER_BOUNCES)),
+        execution_options=_NO_SYNC)
+    if at_limit:
+        notification_id = db.session.scalar(
+            select(Delivery.notification_id).where(Delivery.id == recipient.delivery_id))
+        suppress(recipient.email, "smtp_refusal", "smtp", detail=error.describe(),
+                 notification_id=notification_id, commit=False)
 
 
 def release(delivery_ids, next_attempt_at=None):

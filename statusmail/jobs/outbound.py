@@ -19,6 +19,7 @@ from ..models import OutboundMail, utcnow
 from ..services.delivery_settings import delivery_settings
 from ..services.outbox import MAX_ATTEMPTS, backoff, lease_until
 from ..services.provider_health import clear_provider_failure, record_provider_failure
+from ..services.suppressions import is_suppressed
 from ..services.transactional import render_outbound
 from . import job
 
@@ -26,6 +27,11 @@ log = logging.getLogger(__name__)
 # Not this mail's fault: they end the job, and the sweeper hands the mail on after its lease.
 NOT_THE_MESSAGE = (SQLAlchemyError, BaseTimeoutException)
 GAVE_UP = "The worker sending this mail stopped before finishing too many times (see its log)."
+# Mail to the operators themselves, not to subscribers: the suppression list does not
+# apply (an operator must be able to reset a password or test the settings). Every other
+# kind, including kinds added later, is held back for a suppressed address.
+OPERATOR_KINDS = frozenset({"password_reset", "test", "invitation"})
+SUPPRESSED = "Not sent: the address is on the suppression list."
 
 
 def _claim(outbound_id):
@@ -58,6 +64,11 @@ def send_outbound(outbound_id):
         return "not due or already handled"
     row = db.session.get(OutboundMail, outbound_id)
     settings = delivery_settings()
+    if row.kind not in OPERATOR_KINDS and is_suppressed(row.recipient):
+        row.state, row.diagnosis, row.result_message = "cancelled", None, SUPPRESSED
+        row.finished_at, row.lease_expires_at = utcnow(), None
+        db.session.commit()
+        return row.state
     try:
         message = render_outbound(row)
         if message is not None:

@@ -24,6 +24,7 @@ from .transfers import SubscriberImportRow, SubscriberTransfer  # noqa: E402
 from .counts import DeliveryStateCount, SubscriberStatusCount  # noqa: E402
 from .captured_usage import CapturedMailUsage  # noqa: E402
 from .incident_templates import IncidentTemplate, IncidentTemplateComponent  # noqa: E402
+from .suppressions import EventWebhookSettings, ProviderEvent, Suppression  # noqa: E402
 from . import search  # noqa: E402,F401  (the search index DDL)
 
 __all__ = [
@@ -33,5 +34,5 @@ __all__ = [
     "AdminSession", "AuditEvent",
     "SubscriberTransfer", "SubscriberImportRow",
     "DeliveryStateCount", "SubscriberStatusCount", "CapturedMailUsage", "IncidentTemplate",
-    "IncidentTemplateComponent",
+    "IncidentTemplateComponent", "Suppression", "ProviderEvent", "EventWebhookSettings",
 ]

@@ -14,6 +14,7 @@ from ..models import Component, Subscriber, utcnow
 from ..models.subscribers import new_link_key
 from ..tokens import make_subscriber_token, read_subscriber_token
 from .outbox import queue_outbound
+from .suppressions import is_suppressed
 
 # A second sign-up within this window does not send another confirmation mail: a
 # double-clicked form or a script cannot flood an inbox.
@@ -24,8 +25,11 @@ def request_subscription(email, source="widget"):
     """Ask ``email`` (already normalised) to confirm; returns what happened, for logs and tests.
 
     The caller must show the same answer whatever this returns, or the form would tell
-    strangers who is subscribed.
+    strangers who is subscribed. A suppressed address changes nothing and gets no mail
+    ("suppressed"): it asked never to hear from us, or its mailbox refuses our mail.
     """
+    if is_suppressed(email):
+        return "suppressed"
     try:
         return _request_subscription(email, source)
     except IntegrityError:

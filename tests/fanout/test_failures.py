@@ -3,7 +3,7 @@ import pytest
 
 from statusmail import crypto
 from statusmail.extensions import db
-from statusmail.models import Delivery, SiteSettings, Subscriber
+from statusmail.models import Delivery, SiteSettings, Subscriber, Suppression
 from statusmail.models.subscribers import SUPPRESS_AFTER_BOUNCES
 from statusmail.services import scheduler
 from statusmail.services.admin_banners import banners
@@ -65,6 +65,11 @@ def test_a_rejected_recipient_fails_counts_a_bounce_and_is_suppressed(app, smtp,
             assert failed.smtp_code == 550 and "No such user" in failed.smtp_response
     with app.app_context():
         assert Subscriber.query.filter_by(email=bad).one().status == "bounced"
+        # The address is on the suppression list too, caused by the last notice's mail.
+        (entry,) = Suppression.query.filter_by(email=bad).all()
+        assert (entry.reason, entry.source, entry.notification_id) == (
+            "smtp_refusal", "smtp", notification)
+        assert entry.active and "550" in entry.detail
 
     suppressed_next = publish_incident(app, title="After suppression")
     run_jobs()

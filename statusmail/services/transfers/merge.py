@@ -16,7 +16,7 @@ from sqlalchemy import (
     and_, case, exists, func, insert, literal, null, or_, select, true, update,
 )
 
-from ...models import Component, OutboundMail, Subscriber, SubscriberImportRow
+from ...models import Component, OutboundMail, Subscriber, SubscriberImportRow, Suppression
 from ...models import subscriber_components
 from ...extensions import db
 from ..subscriber_csv_reader import SUPPRESSED
@@ -26,11 +26,15 @@ IMPORT_MODES = ("send_confirmation", "mark_confirmed")
 BOUNCED_NOTE = "Marked as bounced in an imported file."
 _rows = SubscriberImportRow.__table__
 _subscribers = Subscriber.__table__
+_suppressions = Suppression.__table__
+SUPPRESSED_NOTE = "On the suppression list: not subscribed."
 _DATES = ("created_at", "confirmed_at", "unsubscribed_at")
 _NOTIFY = ("notify_incidents", "notify_maintenance", "notify_component_changes")
 
 
-def suppressed_reason(status, unsubscribed_at):
+def suppressed_reason(status, unsubscribed_at, on_list=False):
+    if on_list:
+        return SUPPRESSED_NOTE
     if status == "bounced":
         return "Bounced here (mail to it failed): not resubscribed."
     when = f" on {format_local(unsubscribed_at, '%Y-%m-%d')}" if unsubscribed_at else ""
@@ -92,7 +96,8 @@ class Rules:
         db.session.execute(
             update(_rows).where(self._in(_rows, first_line, last_line),
                                 _rows.c.outcome.is_(None))
-            .values(outcome=func.coalesce(decision, "new")))
+            .values(outcome=case((_on_suppression_list(), "skipped"),
+                                 else_=func.coalesce(decision, "new"))))
 
     def new_status(self):
         kept = ("pending", *SUPPRESSED)
@@ -211,11 +216,17 @@ class Rules:
 
     def skipped(self, limit):
         """(line, address, reason) of first lines the list refuses, in file order."""
-        return [(line, email, suppressed_reason(status, unsubscribed_at))
-                for line, email, status, unsubscribed_at in db.session.execute(
+        return [(line, email, suppressed_reason(status, unsubscribed_at, on_list))
+                for line, email, status, unsubscribed_at, on_list in db.session.execute(
                     select(_rows.c.line, _rows.c.email, _subscribers.c.status,
-                           _subscribers.c.unsubscribed_at)
-                    .join(_subscribers, _subscribers.c.email == _rows.c.email)
+                           _subscribers.c.unsubscribed_at, _on_suppression_list())
+                    .outerjoin(_subscribers, _subscribers.c.email == _rows.c.email)
                     .where(_rows.c.transfer_id == self.transfer_id,
                            _rows.c.outcome == "skipped")
                     .order_by(_rows.c.line).limit(limit))]
+
+
+def _on_suppression_list():
+    """The import row's address is actively suppressed: never (re)subscribed by a file."""
+    return exists().where(_suppressions.c.email == _rows.c.email,
+                          _suppressions.c.lifted_at.is_(None))
