@@ -1,7 +1,7 @@
 """suppressions, SendGrid provider events and the event webhook's key
 
 Revision ID: a7d3e9c1b5f8
-Revises: f1c8a3e5b7d2
+Revises: c4e8a2f6b1d9
 Create Date: 2026-12-01 16:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "a7d3e9c1b5f8"
-down_revision = "f1c8a3e5b7d2"
+down_revision = "c4e8a2f6b1d9"
 branch_labels = None
 depends_on = None
 

@@ -26,6 +26,8 @@ LABELS = {
     "component_deleted": "Component deleted",
     "incident_draft_discarded": "Draft incident discarded",
     "captured_mail_deleted": "Captured mail deleted",
+    "suppression_added": "Address suppressed",
+    "suppression_lifted": "Suppression lifted",
 }
 
 

@@ -23,6 +23,7 @@ from ..models import Subscriber, utcnow
 from ..models.suppressions import (
     ACTIVE, BOUNCE_REASONS, SUPPRESSION_REASONS, SUPPRESSION_SOURCES, Suppression,
 )
+from .audit import record
 from .keyset import keyset_page
 
 PER_PAGE = 50
@@ -138,18 +139,14 @@ def lift(suppression_id, by, note=None):
     row = db.session.get(Suppression, suppression_id)
     db.session.refresh(row)
     status = db.session.scalar(select(Subscriber.status).where(Subscriber.email == row.email))
-    _audit("suppression.lifted", f"Lifted the suppression of {row.email}",
+    _audit("suppression_lifted", f"Lifted the suppression of {row.email}",
            suppression_id=row.id, email=row.email, reason=row.reason)
     db.session.commit()
     return Lifted(row, status)
 
 
 def _audit(kind, summary, **detail):
-    """Through the audit log once it exists in this build (it writes with our commit)."""
-    try:
-        from .audit import record
-    except ImportError:
-        return
+    """An operator's action, in the audit log (``record`` commits with our changes)."""
     record(kind, summary, **detail)
 
 
@@ -165,7 +162,7 @@ def add_by_operator(email, detail, by):
     row, created = suppress(email, "operator", "operator",
                             detail=detail or f"Added by {by}", commit=False)
     if created:
-        _audit("suppression.added", f"Suppressed {row.email}", suppression_id=row.id,
+        _audit("suppression_added", f"Suppressed {row.email}", suppression_id=row.id,
                email=row.email)
     db.session.commit()
     return row, created
