@@ -34,8 +34,8 @@ class HookedHandler(RecordingHandler):
 class HookedSmtpServer(SmtpTestServer):
     """A plain server (no TLS, no AUTH) that can also go down and come back."""
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, pipelining=True):
+        super().__init__(pipelining=pipelining)
         self.data_seen = 0
         self.accepted_at = []
         self.before_data = None

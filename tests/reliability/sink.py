@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from aiosmtpd.controller import Controller
 
-from tests.support.smtp import free_port
+from tests.support.smtp import free_port, offer_pipelining
 
 DROP = object()
 _MESSAGE_ID = re.compile(rb"^Message-ID:[ \t]*(<[^>\r\n]+>)", re.M | re.I)
@@ -28,6 +28,9 @@ class Accepted:
 class _Handler:
     def __init__(self, sink):
         self.sink = sink
+
+    async def handle_EHLO(self, smtp, session, envelope, hostname, responses):
+        return await offer_pipelining(self.sink.pipelining, session, hostname, responses)
 
     async def handle_DATA(self, smtp, session, envelope):
         sink = self.sink
@@ -49,8 +52,9 @@ class _Handler:
 
 
 class CountingSink:
-    def __init__(self):
+    def __init__(self, pipelining=True):
         self.host, self.port = "127.0.0.1", free_port()
+        self.pipelining = pipelining
         self.lock = threading.Lock()
         self.accepted = []
         self.data_seen = 0

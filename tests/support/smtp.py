@@ -34,9 +34,21 @@ def free_port():
         return sock.getsockname()[1]
 
 
+async def offer_pipelining(offered, session, hostname, responses):
+    """An aiosmtpd ``handle_EHLO`` body: add PIPELINING (RFC 2920) to the EHLO reply when
+    ``offered``. aiosmtpd reads pipelined commands in order but does not say so itself."""
+    session.host_name = hostname
+    if offered:
+        responses.insert(len(responses) - 1, "250-PIPELINING")
+    return responses
+
+
 class RecordingHandler:
     def __init__(self, server):
         self.server = server
+
+    async def handle_EHLO(self, smtp, session, envelope, hostname, responses):
+        return await offer_pipelining(self.server.pipelining, session, hostname, responses)
 
     async def handle_MAIL(self, smtp, session, envelope, address, mail_options):
         reply = self.server.mail_replies.get(address)
@@ -69,8 +81,11 @@ class SmtpTestServer:
     """Start with :meth:`start`; read :attr:`messages`; :meth:`wait_for` polls with a bound."""
 
     def __init__(self, *, tls_context=None, implicit_tls=False, users=None,
-                 auth_require_tls=True, offer_starttls=True, auth_required=False):
+                 auth_require_tls=True, offer_starttls=True, auth_required=False,
+                 pipelining=True):
         self.host = "127.0.0.1"
+        # Offered as most servers do (postfix, smtp-sink); ``False`` for those that don't.
+        self.pipelining = pipelining
         self.port = free_port()
         self.messages = []
         self.lock = threading.Lock()
