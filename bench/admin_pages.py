@@ -31,7 +31,7 @@ PAGES = [
     "/admin/subscribers", "/admin/subscribers?status=confirmed",
     "/admin/subscribers?status=bounced", "/admin/subscribers?after={subscriber_mid}",
     "/admin/subscribers?before={subscriber_mid}",
-    "/admin/subscribers?q=user4242",
+    "/admin/subscribers?q=user4242", "/admin/subscribers?q=user1",
     "/admin/subscribers?q=example.org&status=pending", "/admin/subscribers?q=nobody-here",
     "/admin/subscribers/{subscriber}", "/admin/subscribers/{subscriber}/remove",
     "/admin/subscribers/import", "/admin/components", "/admin/components/{component}",

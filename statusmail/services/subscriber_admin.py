@@ -12,7 +12,7 @@ from ..models import (
 from ..models.search import SEARCH_TABLE
 from ..models.subscribers import SUBSCRIBER_STATUSES
 from .keyset import keyset_page
-from .search_terms import indexed_parts
+from .search_terms import indexed_parts, newest_first_is_short
 from .outbox import queue_outbound
 from .subscriptions import reset_links
 
@@ -78,16 +78,19 @@ def search_clause(search):
     return and_(Subscriber.id.in_(candidates), _like(term))
 
 
-def _searched(columns, status, search):
-    """``(SELECT columns … matching, the id column to page by)``.
+def _searched(columns, status, search, wanted, after=None, before=None):
+    """``(SELECT columns … matching, the id column to page by)`` for a page (or count)
+    of ``wanted`` rows.
 
     On SQLite the FTS5 table leads the join and hands over its matches newest first, so
     a page (or the capped count) stops after the rows it needs, whether the term
-    matches ten addresses or a million.
+    matches ten addresses or a million. PostgreSQL picks between walking the primary key
+    and sorting what the trigram index found, see :func:`_order_column`.
     """
     term = (search or "").strip().lower()
     if not term or not _uses_fts(term):
-        return select(*columns).where(*subscriber_filters(status, search)), Subscriber.id
+        return (select(*columns).where(*subscriber_filters(status, search)),
+                _order_column(term, status, wanted, after, before))
     query = (select(*columns).select_from(_SEARCH)
              .join(Subscriber, Subscriber.id == _SEARCH.c.rowid)
              .where(_fts_match(indexed_parts(term)), _like(term),
@@ -95,8 +98,19 @@ def _searched(columns, status, search):
     return query, _SEARCH.c.rowid
 
 
+def _order_column(term, status, wanted, after, before):
+    """What to order a PostgreSQL search by: the id, or ``id + 0`` when a walk of the
+    primary key would read far before it found ``wanted`` matches (old matches of a
+    term with only common trigrams: ``user1``). The planner cannot walk an index for
+    ``id + 0``, so it finds the matches through the trigram index and sorts them."""
+    if (term and db.engine.dialect.name == "postgresql" and len(term) >= MIN_INDEXED_TERM
+            and not newest_first_is_short(term, status, wanted, after, before)):
+        return Subscriber.id + 0
+    return Subscriber.id
+
+
 def subscribers_page(status, search, per_page, after=None, before=None):
-    query, order_column = _searched([Subscriber], status, search)
+    query, order_column = _searched([Subscriber], status, search, per_page + 1, after, before)
     return keyset_page(query, order_column, per_page, after, before)
 
 
@@ -124,7 +138,8 @@ def status_counts(search=""):
     counts = dict.fromkeys(SUBSCRIBER_STATUSES, 0)
     capped = False
     if (search or "").strip():
-        query, order_column = _searched([Subscriber.status], "all", search)
+        query, order_column = _searched([Subscriber.status], "all", search,
+                                        SEARCH_COUNT_CAP + 1)
         sample = query.order_by(order_column.desc()).limit(SEARCH_COUNT_CAP + 1).subquery()
         counts.update(db.session.execute(
             select(sample.c.status, func.count()).group_by(sample.c.status)).tuples().all())

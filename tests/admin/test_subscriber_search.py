@@ -1,7 +1,11 @@
 """Search through the index by a term's uncommon parts: the answer stays exact."""
+import contextlib
 import re
 
-from statusmail.services.search_terms import indexed_parts
+import pytest
+
+from statusmail.services import search_terms
+from statusmail.services.search_terms import indexed_parts, newest_first_is_short
 from tests.admin.test_subscribers import add_subscribers
 
 EMAILS = [f"member{n}@example.net" for n in range(1, 401)] + [
@@ -33,3 +37,47 @@ def test_common_trigrams_are_left_to_the_exact_check(app, admin_client):
         expected = sorted(email for email in EMAILS if term.lower() in email)
         listed = _all_listed(admin_client, f"/admin/subscribers?q={term}")
         assert sorted(listed) == expected, term
+
+
+OLD_MATCHES = [f"member{n}@example.net" for n in range(1, 61)]
+NEWER = [f"other{n}@example.net" for n in range(1, 241)]
+
+
+def test_a_walk_that_would_be_long_is_told_from_the_sample(app):
+    """"member" has only common trigrams here, and every match is older than every other
+    address: a newest-first walk reads the 240 newer ones before the first match."""
+    add_subscribers(app, *OLD_MATCHES)
+    first_newer = add_subscribers(app, *NEWER)[0]
+    with app.test_request_context():
+        assert newest_first_is_short("member", "all", 26)  # 300 addresses: short anyway
+    with app.test_request_context(), _walk_budget(100):
+        assert not newest_first_is_short("member", "all", 26)
+        assert newest_first_is_short("other", "all", 26)  # the newest match at once
+        assert not newest_first_is_short("other", "pending", 26)  # none pending
+        # From the page below the newer addresses the walk is short again, and walking
+        # oldest first (the "newer" link) too.
+        assert newest_first_is_short("member", "all", 26, after=first_newer)
+        assert newest_first_is_short("member", "all", 26, before=0)
+
+
+@pytest.mark.parametrize("budget", [None, 100], ids=["walked", "sorted-after-the-index"])
+def test_old_matches_of_a_common_term_are_listed_exactly_either_way(app, admin_client, budget):
+    add_subscribers(app, *OLD_MATCHES)
+    add_subscribers(app, *NEWER)
+    with _walk_budget(budget):
+        for term in ("member", "member1", "ber5@", "other2"):
+            expected = sorted(email for email in OLD_MATCHES + NEWER if term in email)
+            listed = _all_listed(admin_client, f"/admin/subscribers?q={term}")
+            assert sorted(listed) == expected and len(set(listed)) == len(listed), term
+        page = admin_client.get("/admin/subscribers?q=member").text
+        assert 'All <span class="count">60</span>' in page  # every match counted
+
+
+@contextlib.contextmanager
+def _walk_budget(rows):
+    saved = search_terms.WALK_BUDGET
+    search_terms.WALK_BUDGET = rows if rows is not None else saved
+    try:
+        yield
+    finally:
+        search_terms.WALK_BUDGET = saved
