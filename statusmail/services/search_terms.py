@@ -29,7 +29,7 @@ from ..models import Subscriber
 SAMPLE = 200
 COMMON_SHARE = 0.1  # a trigram in more than this share of the sample is common
 TRIGRAM = 3
-# How many addresses a newest-first walk may read before the index is the better way.
+# A newest-first walk of this many addresses is cheap whatever the index would give.
 WALK_BUDGET = 20_000
 
 
@@ -55,31 +55,35 @@ def _read_sample():
 
 
 def newest_first_is_short(term, status, wanted, after=None, before=None):
-    """Would a page's walk in id order (newest first below ``after``; oldest first above
-    ``before``) find ``wanted`` matches of ``term`` (and ``status``, unless "all")
-    within :data:`WALK_BUDGET` addresses?
+    """Should a page (or count) of ``wanted`` rows walk the ids in order (newest first
+    below ``after``; oldest first above ``before``) rather than sort what the trigram
+    index finds for ``term``?
 
-    Judged by the sample: each address in it stands for the ids up to the next one.
-    A small list is always short to walk.
+    Judged by the sample, each address in it standing for the ids up to the next one:
+    the walk reads up to the ``wanted``-th match of ``term`` and ``status`` (unless
+    "all"); the index hands over every address holding ``term``, whatever its status.
+    The walk wins when it reads no more than those, or no more than
+    :data:`WALK_BUDGET` addresses.
     """
     sample = _sample()
     if len(sample) < 2:
         return True
     stands_for = max(1, (sample[-1][0] - sample[0][0]) // (len(sample) - 1))
-    walked = found = 0
+    walk = None
+    walked = found = candidates = 0
     ascending = before is not None and after is None
     for subscriber_id, address, subscriber_status in (sample if ascending else reversed(sample)):
-        if (subscriber_id <= before) if ascending else (
-                after is not None and subscriber_id >= after):
+        holds_term = term in address
+        candidates += stands_for if holds_term else 0
+        if walk is not None or ((subscriber_id <= before) if ascending else (
+                after is not None and subscriber_id >= after)):
             continue
         walked += stands_for
-        if term in address and status in ("all", subscriber_status):
+        if holds_term and status in ("all", subscriber_status):
             found += stands_for
             if found >= wanted:
-                return walked <= WALK_BUDGET
-        if walked > WALK_BUDGET:
-            return False
-    return True
+                walk = walked
+    return (walk if walk is not None else walked) <= max(WALK_BUDGET, candidates)
 
 
 def indexed_parts(term):
