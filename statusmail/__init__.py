@@ -117,8 +117,10 @@ def _register_blueprints(app):
     from .api import bp as api_bp
     from .ops import bp as ops_bp
     from .public import bp as public_bp
+    from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
