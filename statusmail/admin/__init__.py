@@ -17,6 +17,7 @@ NAV = [
     ("admin.incidents", "Incidents"),
     ("admin.maintenances", "Maintenance"),
     ("admin.notifications", "Delivery log"),
+    ("admin.suppressions", "Suppressions"),
     ("admin.captured_mail", "Captured mail"),
     ("admin.api_tokens", "API tokens"),
     ("admin.audit_log", "Audit log"),
@@ -57,6 +58,6 @@ def _has_endpoint(endpoint):
 from . import (  # noqa: E402,F401
     api_tokens, audience, auth, captured, components, email_settings, incident_drafts,
     incident_templates, incidents, maintenances, markdown_preview, notifications, overview,
-    subscriber_transfers, subscribers,
+    subscriber_transfers, subscribers, suppressions,
 )
 from . import account, audit_log, password_reset  # noqa: E402,F401

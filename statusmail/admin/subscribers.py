@@ -7,6 +7,7 @@ from ..extensions import db
 from ..models import Subscriber
 from ..services import subscriber_admin as admin_service
 from ..services.keyset import cursor_args
+from ..services.suppressions import active_for as active_suppression
 from . import bp
 from .security_notes import note
 from .subscriber_forms import ActionForm, ExportForm, RemoveSubscriberForm, SubscriberFilterForm
@@ -52,7 +53,8 @@ def subscriber_detail(subscriber_id):
         components=subscriber.components if not subscriber.all_components else [],
         deliveries=admin_service.delivery_history(subscriber_id),
         outbound=admin_service.one_off_mails(subscriber_id),
-        history_limit=admin_service.HISTORY_LIMIT, action_form=ActionForm())
+        history_limit=admin_service.HISTORY_LIMIT, action_form=ActionForm(),
+        suppression=active_suppression(subscriber.email))
 
 
 @bp.route("/subscribers/<int:subscriber_id>/remove", methods=["GET", "POST"])

@@ -43,6 +43,13 @@ PAGES = [
     "/admin/captured",
     "/admin/captured/{captured}",
     "/admin/api-tokens",
+    "/admin/suppressions",
+    "/admin/suppressions?show=all&q=gone1",
+    "/admin/suppressions?reason=hard_bounce&source=webhook",
+    "/admin/suppressions?after={suppression}",
+    "/admin/suppressions?before={suppression}",
+    "/admin/suppressions/{suppression}",
+    "/admin/event-webhook",
 ]
 
 

@@ -70,7 +70,8 @@ def grow(app, subscribers, deliveries, rows):
                "scheduled": db.session.scalar(select(func.min(Maintenance.id))),
                "captured": db.session.scalar(text("SELECT max(id) FROM captured_mail")),
                "test_send": db.session.scalar(
-                   text("SELECT max(id) FROM outbound_mail WHERE kind = 'test'"))}
+                   text("SELECT max(id) FROM outbound_mail WHERE kind = 'test'")),
+               "suppression": db.session.scalar(text("SELECT max(id) FROM suppressions"))}
         db.session.commit()
         return ids
 
@@ -158,3 +159,11 @@ def _listed_rows(have, want, now, component_id):
             WHERE subject LIKE 'Notice %' AND id NOT IN (
                 SELECT notification_id FROM deliveries
                 WHERE subscriber_id = (SELECT min(id) FROM subscribers))""", now=now)
+    # Suppressed addresses, every third one lifted, each caused by the big notice.
+    _run(f"""INSERT INTO suppressions (email, reason, source, detail, notification_id,
+             created_at, lifted_at, lifted_by)
+             SELECT 'gone' || n || '@example.net',
+                    CASE WHEN n % 2 = 0 THEN 'hard_bounce' ELSE 'spam_report' END, 'webhook',
+                    'SendGrid bounce', (SELECT min(id) FROM notifications), :now,
+                    CASE WHEN n % 3 = 0 THEN :now END,
+                    CASE WHEN n % 3 = 0 THEN 'admin@example.com' END FROM {sequence}""", now=now)
