@@ -34,8 +34,11 @@ PURPOSES = {
     "manage": 365 * 24 * 3600,
     "unsubscribe": None,  # valid as long as the mail that carries it
     "password-reset": 3600,
+    # "This wasn't me" in a confirmation mail: the victim of a sign-up they did not make
+    # may read it weeks later. It stops all mail, so it may outlive the confirm link.
+    "not-me": 90 * 24 * 3600,
 }
-SUBSCRIBER_PURPOSES = ("confirm", "manage", "unsubscribe")
+SUBSCRIBER_PURPOSES = ("confirm", "manage", "unsubscribe", "not-me")
 PROOF_BYTES = 16
 MAX_ROW_ID = 2 ** 63 - 1  # what SQLite and PostgreSQL can bind as an integer
 

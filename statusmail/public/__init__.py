@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import status_page, subscriptions  # noqa: E402,F401  (route registration)
+from . import not_me, status_page, subscriptions  # noqa: E402,F401  (route registration)

@@ -19,7 +19,8 @@ from .forms import ActionForm, PreferencesForm, SubscribeForm, WidgetSubscribeFo
 
 FRAMABLE_ENDPOINTS = frozenset({"public.widget"})
 SUBSCRIPTION_ENDPOINTS = frozenset({"public.subscribe", "public.confirm", "public.manage",
-                                    "public.unsubscribe", "public.unsubscribe_one_click"})
+                                    "public.unsubscribe", "public.unsubscribe_one_click",
+                                    "public.not_me"})
 
 
 def _address_key():

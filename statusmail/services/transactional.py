@@ -7,6 +7,7 @@ from ..models import AdminUser, Subscriber
 from ..tokens import make_subscriber_token, make_token
 from .delivery_settings import delivery_settings
 from .links import external_url
+from .timezones import format_local, zone_or_utc
 
 
 def default_sender(settings):
@@ -17,6 +18,24 @@ def default_sender(settings):
 def _render(template, **context):
     return (render_template(f"email/{template}.txt", **context),
             render_template(f"email/{template}.html", **context))
+
+
+def why_confirmation(subscriber, row, settings):
+    """Why this confirmation mail came: when, and where the request was made. A person
+    who never asked (someone typed their address) learns what happened and can stop it."""
+    site = settings.status_page_name
+    when = format_local(row.created_at or subscriber.created_at, "%Y-%m-%d %H:%M %Z",
+                        zone=zone_or_utc(settings.timezone))
+    if subscriber.source in ("import", "admin"):
+        return (f"An operator of {site} added this address to its list of subscribers on "
+                f"{when}, and we ask you to confirm before sending any notice.")
+    where = {
+        "page": f"on the subscribe page {external_url('public.subscribe')}",
+        "widget": f"in the subscribe form of {site} (on its status page or a site that embeds it)",
+        "api": f"through {site}'s API",
+    }.get(subscriber.source, f"at {external_url('public.index')}")
+    return (f"Someone — hopefully you — asked on {when} {where} for status updates from "
+            f"{site} to be sent to this address.")
 
 
 def render_outbound(row, settings=None):
@@ -35,9 +54,11 @@ def render_outbound(row, settings=None):
         if subscriber is None or subscriber.status != "pending":
             return None
         token = make_subscriber_token("confirm", subscriber.id, subscriber.link_key)
+        not_me = make_subscriber_token("not-me", subscriber.id, subscriber.link_key)
         subject = f"Confirm your subscription to {settings.status_page_name}"
         text, html = _render("confirm", confirm_url=external_url("public.confirm", token=token),
-                             **common)
+                             not_me_url=external_url("public.not_me", token=not_me),
+                             why=why_confirmation(subscriber, row, settings), **common)
     elif row.kind == "password_reset":
         user = db.session.get(AdminUser, row.admin_user_id)
         if user is None:
