@@ -71,7 +71,7 @@ def event_webhook():
     form = WebhookKeyForm(data={"public_key": current_key_text() or ""})
     if form.validate_on_submit():
         row = save_key(form.public_key.data, by=current_user.email)
-        service.audit_settings_change("event_webhook.key_changed",
+        service.audit_settings_change("event_webhook_key_changed",
                                       "SendGrid event webhook key " +
                                       ("saved" if row.sendgrid_public_key else "removed"))
         flash("The key is saved: signed events from SendGrid are accepted." if

@@ -28,6 +28,7 @@ LABELS = {
     "captured_mail_deleted": "Captured mail deleted",
     "suppression_added": "Address suppressed",
     "suppression_lifted": "Suppression lifted",
+    "event_webhook_key_changed": "Event webhook key changed",
 }
 
 

@@ -2,7 +2,7 @@
 import re
 
 from statusmail.extensions import db
-from statusmail.models import EventWebhookSettings, Subscriber, Suppression
+from statusmail.models import AuditEvent, EventWebhookSettings, Subscriber, Suppression
 from statusmail.services import suppressions
 from tests.fanout.helpers import add_subscribers
 from tests.suppressions.signing import SendGridSigner
@@ -46,6 +46,12 @@ def test_an_operator_adds_searches_and_lifts_a_suppression(app, admin_client):
         assert Subscriber.query.filter_by(email=email).one().status == "unsubscribed"
     assert email not in admin_client.get("/admin/suppressions").text
     assert email in admin_client.get("/admin/suppressions?show=lifted").text
+    with app.app_context():
+        entries = [(e.kind, e.actor_email, e.detail.get("email")) for e in
+                   AuditEvent.query.filter(AuditEvent.kind.like("suppression%"))
+                   .order_by(AuditEvent.id)]
+    assert entries == [("suppression_added", web.ADMIN_EMAIL, email),
+                       ("suppression_lifted", web.ADMIN_EMAIL, email)]
 
 
 def test_the_subscriber_page_says_the_address_is_suppressed(app, admin_client):
@@ -78,3 +84,6 @@ def test_the_webhook_key_is_checked_before_it_is_saved(app, admin_client):
     off = web.submit(admin_client, "/admin/event-webhook", {"public_key": ""},
                      follow_redirects=True)
     assert "refuses every request" in off.text
+    with app.app_context():
+        assert [e.actor_email for e in AuditEvent.query.filter_by(
+            kind="event_webhook_key_changed")] == [web.ADMIN_EMAIL, web.ADMIN_EMAIL]
