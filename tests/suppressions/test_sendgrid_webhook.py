@@ -167,7 +167,8 @@ def test_fuzzed_signed_batches_never_fail_the_server(app, client, signer):
     """Signed (so past the gate) but arbitrary: every answer is 200 or 400."""
     rng = random.Random(12)
     (email,) = add_subscribers(app, 1)
-    values = [None, True, -1, 0, 2**70, 1.5, "", "x" * 300, "\x00", "ü", [], {}, "12",
+    values = [None, True, -1, 0, 2**70, 1.5, "", "x" * 300, "\x00", "a\x00@example.com", "ü",
+              "\ud800", [], {}, "12",
               "99999999999", email, "Bounced Address", "bounce", "blocked", "deferred"]
     keys = ["email", "event", "timestamp", "sg_event_id", "sg_message_id", "type", "reason",
             "status", "delivery_id", "notification_id", "asm_group_id"]

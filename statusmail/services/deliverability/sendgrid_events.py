@@ -67,7 +67,16 @@ class Outcome:
 
 
 def _text(value, limit):
-    return value[:limit] if isinstance(value, str) and value else None
+    """A string the databases can store (PostgreSQL refuses NUL; a lone surrogate has no
+    UTF-8), cut to ``limit``; anything else is absent: an address or id with a NUL in it
+    names nobody, and must not be "repaired" into someone else's."""
+    if not isinstance(value, str) or not value or "\x00" in value:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value[:limit]
 
 
 def _row_id(value):
