@@ -9,6 +9,7 @@ from ..fanout.queue import MAX_ATTEMPTS
 from ..models import Notification
 from ..models.notifications import DELIVERY_STATES
 from ..services import delivery_log
+from ..services.deliverability import reports as provider_reports
 from ..services.keyset import cursor_args
 from ..services.timezones import operator_zone
 from . import bp
@@ -86,7 +87,10 @@ def notification_detail(notification_id):
         waiting=waiting, waiting_cursor=WAITING_CURSOR, max_attempts=MAX_ATTEMPTS,
         first_sent_latency=delivery_log.first_sent_latency(notification),
         delivery_states=DELIVERY_STATES, action_form=NotificationActionForm(),
-        subscriber_url=_subscriber_url)
+        subscriber_url=_subscriber_url,
+        reported=provider_reports.reported_page(
+            notification_id, FAILURES_PER_PAGE, *cursor_args(provider_reports.REPORTED_CURSOR)),
+        reported_cursor=provider_reports.REPORTED_CURSOR, reported_label=provider_reports.label)
 
 
 @bp.route("/deliveries/<int:notification_id>.json")

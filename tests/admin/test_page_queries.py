@@ -40,6 +40,7 @@ PAGES = [
     "/admin/deliveries/{notification}",
     "/admin/deliveries/{notification}?waiting_after={delivery_mid}",
     "/admin/deliveries/{notification}.json",
+    "/admin/deliveries/{notification}?reported_after={reported_mid}",
     "/admin/captured",
     "/admin/captured/{captured}",
     "/admin/api-tokens",

@@ -71,7 +71,9 @@ def grow(app, subscribers, deliveries, rows):
                "captured": db.session.scalar(text("SELECT max(id) FROM captured_mail")),
                "test_send": db.session.scalar(
                    text("SELECT max(id) FROM outbound_mail WHERE kind = 'test'")),
-               "suppression": db.session.scalar(text("SELECT max(id) FROM suppressions"))}
+               "suppression": db.session.scalar(text("SELECT max(id) FROM suppressions")),
+               "reported_mid": db.session.scalar(
+                   text("SELECT (min(id) + max(id)) / 2 FROM provider_events"))}
         db.session.commit()
         return ids
 
@@ -167,3 +169,10 @@ def _listed_rows(have, want, now, component_id):
                     'SendGrid bounce', (SELECT min(id) FROM notifications), :now,
                     CASE WHEN n % 3 = 0 THEN :now END,
                     CASE WHEN n % 3 = 0 THEN 'admin@example.com' END FROM {sequence}""", now=now)
+    # What SendGrid reported on the big notice's mail: a bounce per listed row.
+    _run(f"""INSERT INTO provider_events (sg_event_id, event, bounce_type, email, subscriber_id,
+             notification_id, reason, status, occurred_at, received_at)
+             SELECT 'evt-' || n, 'bounce', 'bounce', 'user' || n || '@example.org',
+                    (SELECT min(id) FROM subscribers),
+                    (SELECT id FROM notifications WHERE subject = 'Big notice'),
+                    '550 no such user', '5.1.1', :now, :now FROM {sequence}""", now=now)

@@ -87,3 +87,31 @@ def test_the_webhook_key_is_checked_before_it_is_saved(app, admin_client):
     with app.app_context():
         assert [e.actor_email for e in AuditEvent.query.filter_by(
             kind="event_webhook_key_changed")] == [web.ADMIN_EMAIL, web.ADMIN_EMAIL]
+
+
+def test_the_delivery_log_shows_what_sendgrid_reported_on_a_notice(
+        app, admin_client, smtp, run_jobs):
+    from sqlalchemy import select
+
+    from statusmail.models import Delivery
+    from tests.fanout.helpers import enable_notifications, publish_incident
+    from tests.suppressions.signing import event, install_key
+
+    enable_notifications(app)
+    first, second = add_subscribers(app, 2)
+    notification = publish_incident(app)
+    run_jobs()
+    signer = SendGridSigner()
+    install_key(app, signer.public_key_text)
+    with app.app_context():
+        delivery_id = db.session.scalar(select(Delivery.id).join(Delivery.subscriber)
+                                        .where(Subscriber.email == first))
+    page = admin_client.get(f"/admin/deliveries/{notification}")
+    assert "SendGrid has reported no bounce" in page.text
+    answer = signer.post(admin_client.application.test_client(), [
+        event("bounce", first, type="blocked", status="5.7.1", reason="blocked by policy",
+              delivery_id=delivery_id, notification_id=notification)])
+    assert answer.status_code == 200
+    page = admin_client.get(f"/admin/deliveries/{notification}")
+    assert "Reported after sending" in page.text and f"delivery #{delivery_id}" in page.text
+    assert "Blocked" in page.text and "blocked by policy" in page.text and second not in page.text
