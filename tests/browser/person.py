@@ -33,6 +33,10 @@ FIELD_VALUES = {
     "recipient": "ops@example.com",
     "q": "example",
     "website": "",  # the sign-up honeypot: people never see it
+    # What SendGrid's Event Webhook settings show: a P-256 public key (base64 DER).
+    ("admin.event_webhook", "public_key"):
+        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE0xwoAH2DtMVtBEdA5QPsCBMi"
+        "9wrySYDXffwtpyS4+zNflVeVLiKb6JJHsEvt+s3c4HxOrSoaTiv6x0H1AeoAhw==",
 }
 # Boxes whose tick means "throw something away" rather than "yes": a person filling in
 # the rest of the form leaves them alone.

@@ -17,9 +17,11 @@ READER = "reader@example.org"
 PENDING = "pending@example.org"
 LEAVER = "leaver@example.org"
 # Whose mailed link each token page opens: the one who leaves is not the one who stays.
+# "This wasn't me" stops mail to its owner: not the pending subscriber the confirm page is for.
 TOKEN_OWNERS = {"confirm": PENDING, "manage": READER, "unsubscribe": LEAVER,
-                "reset-password": RESET_ADMIN}
-_LINK = re.compile(r"https?://\S+?/(confirm|manage|unsubscribe|admin/reset-password)/([^\s\"'<>]+)")
+                "reset-password": RESET_ADMIN, "not-me": "pending-too@example.org"}
+_LINK = re.compile(
+    r"https?://\S+?/(confirm|manage|unsubscribe|not-me|admin/reset-password)/([^\s\"'<>]+)")
 
 
 @dataclass
@@ -51,6 +53,7 @@ def seed_site(app):
         seeded.rows["maintenance_id"] = _maintenances(components)
         seeded.rows["token_id"] = [_api_token()]
         seeded.rows["outbound_id"] = [_test_send()]
+        seeded.rows["suppression_id"] = _suppressions()
         _password_reset(reset_admin.id)
         finished_transfers = _transfers()
     web.drain_queues(app)  # confirmation, notices, reset link and test send: into captured mail
@@ -173,6 +176,16 @@ def _transfers(import_too=True):
                              "list.csv")
         ids.append(start_import(upload, "send_confirmation", None).id)
     return ids
+
+
+def _suppressions():
+    """One active suppression (its page offers the lift form) and one lifted."""
+    from statusmail.services.suppressions import lift, suppress
+    active, _ = suppress("bounced@example.net", "hard_bounce", "webhook",
+                         detail="SendGrid bounce: 550 5.1.1 no such user")
+    lifted, _ = suppress("was-blocked@example.net", "operator", "operator")
+    lift(lifted.id, by=web.ADMIN_EMAIL, note="asked by phone")
+    return [active.id, lifted.id]
 
 
 def _password_reset(admin_user_id):
