@@ -61,6 +61,8 @@ class World:
                              component_ids=[api.id])
         queue_outbound("password_reset", victim.email, admin_user_id=victim.id)
         queue_outbound("test", "confirmed@example.com", subject="Test", body="Test body")
+        from statusmail.services.suppressions import suppress
+        suppress("bounced@example.com", "hard_bounce", "webhook", detail="550 no such user")
         _, self.api_token = create_api_token("fuzz")
 
     def _harvest_links(self):
@@ -92,6 +94,7 @@ class World:
             "maintenance_id": models.Maintenance, "subscriber_id": models.Subscriber,
             "notification_id": models.Notification, "token_id": models.ApiToken,
             "captured_id": models.CapturedMail, "outbound_id": models.OutboundMail,
+            "suppression_id": models.Suppression,
         }
         for name, model in tables.items():
             self.ids[name] = [row.id for row in model.query.with_entities(model.id)]
