@@ -6,7 +6,6 @@ from ..models import ApiToken
 from ..services.api_tokens import create_api_token, revoke_api_token
 from ..services.status import find
 from . import bp
-from .security_notes import note
 from .status_forms import ActionForm, ApiTokenForm
 
 
@@ -25,7 +24,6 @@ def create_token():
     except ValueError as error:
         form.name.errors = [*form.name.errors, str(error)]
         return _list_page(form)
-    note("api_token_created", token_id=token.id, name=token.name)
     response = make_response(render_template("admin/api_tokens_created.html", token=token,
                                              plaintext=plaintext))
     # The only copy of the secret: keep it out of caches and the back/forward history.
@@ -38,7 +36,6 @@ def revoke_token(token_id):
     token = find(ApiToken, token_id) or abort(404)
     if ActionForm().validate_on_submit():
         revoke_api_token(token)
-        note("api_token_revoked", token_id=token.id, name=token.name)
         flash(f"Token “{token.name}” is revoked: requests that use it are refused from now on.",
               "success")
     return redirect(url_for("admin.api_tokens"))

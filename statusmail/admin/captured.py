@@ -11,7 +11,6 @@ from ..services.captured_mail import (captured_page, delete_all_captured, descri
 from ..services.keyset import cursor_args
 from ..services.request_settings import current_settings
 from . import bp
-from .security_notes import note
 
 
 class DeleteAllCapturedForm(FlaskForm):
@@ -66,6 +65,5 @@ def captured_download(captured_id):
 def captured_delete_all():
     if DeleteAllCapturedForm().validate_on_submit():
         deleted = delete_all_captured()
-        note("captured_mail_deleted", count=deleted)
         flash(f"Deleted {deleted} captured mail{'s' if deleted != 1 else ''}.", "info")
     return redirect(url_for("admin.captured_mail"))

@@ -7,7 +7,6 @@ from ..services import components as service
 from ..services.audience import preview
 from ..services.status import StatusError, find
 from . import bp
-from .security_notes import note
 from .status_forms import (
     ActionForm, ComponentDetailsForm, ComponentStatusForm, NewComponentForm, notice_note,
     show_error,
@@ -83,7 +82,6 @@ def delete_component(component_id):
     if ActionForm().validate_on_submit():
         name = component.name
         service.delete_component(component)
-        note("component_deleted", component_id=component_id, name=name)
         flash(f"Deleted “{name}”.", "success")
     return redirect(url_for("admin.components"))
 

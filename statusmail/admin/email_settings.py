@@ -27,7 +27,6 @@ def email_settings():
     if form.validate_on_submit():
         for warning in save_email_settings(form.data):
             flash(warning, "warning")
-        note("email_settings_saved", provider=form.data.get("provider"))
         flash("Email settings saved. Send a test mail to check them.", "success")
         return redirect(url_for("admin.email_settings"))
     if form.is_submitted():

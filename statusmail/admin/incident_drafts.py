@@ -8,7 +8,6 @@ from ..services.components import ordered_components
 from ..services.status import StatusError, find
 from ..services.timezones import operator_zone, to_local, to_utc
 from . import bp
-from .security_notes import note
 from .incidents import _detail_page
 from .status_forms import (
     ActionForm, PublishDraftForm, backfill_incident_form, notice_note, show_error,
@@ -41,7 +40,6 @@ def discard_incident_draft(incident_id):
         except StatusError as error:
             flash(error.message, "error")
             return redirect(url_for("admin.incident_detail", incident_id=incident.id))
-        note("incident_draft_discarded", incident_id=incident_id, title=title)
         flash(f"Draft “{title}” discarded.", "success")
     return redirect(url_for("admin.incidents"))
 

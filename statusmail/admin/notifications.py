@@ -13,7 +13,6 @@ from ..services.deliverability import reports as provider_reports
 from ..services.keyset import cursor_args
 from ..services.timezones import operator_zone
 from . import bp
-from .security_notes import note
 
 PER_PAGE = 25
 FAILURES_PER_PAGE = 50
@@ -41,7 +40,6 @@ def _resume(notification_id):
 
 def _cancel(notification_id):
     if fanout.cancel_notification(notification_id):
-        note("notification_cancelled", notification_id=notification_id)
         return "info", ("Sending is cancelled: subscribers who had not received the notice "
                         "will not get it.")
     return "error", "This notice has already finished; there is nothing left to cancel."

@@ -27,10 +27,13 @@ from rq import Queue
 from rq.exceptions import NoSuchJobError
 
 from ..extensions import csrf
+from ..services import audit
 
 MOUNT = "/admin/rq"
 # GET routes that change state in rq-dashboard 0.9.
 _STATE_CHANGING_GET = ("/requeue", "/empty", "/delete", "/compact", "/cancel")
+# What an audit entry of a dashboard action names (never a job's arguments).
+_AUDITED_ARGS = ("queue_name", "registry_name", "job_id")
 # The registries its views know; any other name leaves a variable unset (a 500).
 _REGISTRIES = frozenset({"queued", "failed", "deferred", "started", "finished", "scheduled",
                          "canceled"})
@@ -84,6 +87,7 @@ def _open_on_our_queues(view):
 def guard():
     if not current_user.is_authenticated:
         return redirect(url_for("admin.login", next=request.full_path))
+    audit.act_as(audit.Actor.admin(current_user, request.remote_addr))
     registry = (request.view_args or {}).get("registry_name")
     if registry is not None and registry not in _REGISTRIES:
         return _refuse(404, "There is no such job registry.")
@@ -91,12 +95,15 @@ def guard():
         # We mount one Redis. The dashboard's own hook would index into the URL string
         # (or raise LookupError, a 500) for any other number.
         return _refuse(404, "There is no such Redis instance in this dashboard.")
-    changes_state = request.method != "GET" or any(
-        marker in request.path for marker in _STATE_CHANGING_GET)
-    if changes_state and not _same_origin():
+    if _changes_state() and not _same_origin():
         abort(403)
     register_our_queues()
     return None
+
+
+def _changes_state():
+    return request.method != "GET" or any(marker in request.path
+                                          for marker in _STATE_CHANGING_GET)
 
 
 def _same_origin():
@@ -109,23 +116,33 @@ def _same_origin():
 
 def _answer_bad_input(view):
     """The dashboard's view, with its crashes on bad input answered as 4xx (per app:
-    the blueprint itself is shared and stays untouched)."""
+    the blueprint itself is shared and stays untouched), and its actions in the audit log."""
     @functools.wraps(view)
     def guarded(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except NoSuchJobError:
-            return _refuse(404, "There is no such job (it may have finished and expired).")
-        except LookupError:  # "Index exceeds RQ list": an instance number we do not have
-            return _refuse(404, "There is no such Redis instance in this dashboard.")
-        except ValueError:  # int() of a page or page size that is not a number
-            return _refuse(400, "Page and page size must be whole numbers.")
-        except ResponseError as error:
-            if request.endpoint == "rq_dashboard.compact_queue" and "no such key" in str(error):
-                return jsonify(status="OK")  # an empty queue: nothing to compact
-            # Redis refusing the arguments (a page offset past 64 bits, say).
-            return _refuse(400, f"Redis refused this request: {error}")
+        response = _answer(view, args, kwargs)
+        if _changes_state() and current_app.make_response(response).status_code < 400:
+            action = request.endpoint.partition(".")[2]
+            audit.record("queue_action", f"Queues: {action.replace('_', ' ')}", action=action,
+                         **{name: value for name, value in (request.view_args or {}).items()
+                            if name in _AUDITED_ARGS})
+        return response
     return guarded
+
+
+def _answer(view, args, kwargs):
+    try:
+        return view(*args, **kwargs)
+    except NoSuchJobError:
+        return _refuse(404, "There is no such job (it may have finished and expired).")
+    except LookupError:  # "Index exceeds RQ list": an instance number we do not have
+        return _refuse(404, "There is no such Redis instance in this dashboard.")
+    except ValueError:  # int() of a page or page size that is not a number
+        return _refuse(400, "Page and page size must be whole numbers.")
+    except ResponseError as error:
+        if request.endpoint == "rq_dashboard.compact_queue" and "no such key" in str(error):
+            return jsonify(status="OK")  # an empty queue: nothing to compact
+        # Redis refusing the arguments (a page offset past 64 bits, say).
+        return _refuse(400, f"Redis refused this request: {error}")
 
 
 def _refuse(status, message):

@@ -21,7 +21,7 @@ def note(kind, summary=None, actor=None, actor_email=None, **detail):
         who = audit.current_actor()
         if who.client_ip is None:
             who = audit.Actor(who.user_id, who.email, who.token_name, client_ip())
-    return audit.record(kind, summary, actor=who, **detail)
+    return audit.record(kind, summary, as_actor=who, **detail)
 
 
 def tried_address(email):

@@ -12,7 +12,6 @@ from ..services import transfers
 from ..services.transfers import files
 from ..services.timezones import format_local
 from . import bp
-from .security_notes import note
 from .subscriber_forms import ExportForm, ImportForm
 
 
@@ -24,7 +23,6 @@ def subscribers_export():
         return redirect(url_for("admin.subscribers"))
     status, search = form.values()
     transfer = transfers.start_export(status, search, current_user.id)
-    note("subscribers_exported", transfer_id=transfer.id, status=status, search=search)
     return redirect(url_for("admin.subscriber_transfer", transfer_id=transfer.id))
 
 
@@ -38,8 +36,6 @@ def subscribers_import():
         except transfers.TransferRefused as exc:
             form.file.errors.append(str(exc))
         else:
-            note("subscribers_imported", transfer_id=transfer.id, mode=form.mode.data,
-                 file=transfer.original_name, size=transfer.bytes_total)
             return redirect(url_for("admin.subscriber_transfer", transfer_id=transfer.id))
     return render_template("admin/subscriber_import.html", form=form)
 

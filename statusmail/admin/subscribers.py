@@ -9,7 +9,6 @@ from ..services import subscriber_admin as admin_service
 from ..services.keyset import cursor_args
 from ..services.suppressions import active_for as active_suppression
 from . import bp
-from .security_notes import note
 from .subscriber_forms import ActionForm, ExportForm, RemoveSubscriberForm, SubscriberFilterForm
 
 PER_PAGE = 50
@@ -69,7 +68,6 @@ def subscriber_remove(subscriber_id):
         except admin_service.SubscriberActionRefused as exc:
             flash(str(exc), "error")
         else:
-            note("subscriber_removed", subscriber_id=subscriber_id)
             flash(f"{email} is removed, with their delivery history.", "success")
         return redirect(_back(form.next.data))
     return render_template("admin/subscribers_remove.html", subscriber=subscriber, form=form,
@@ -85,7 +83,6 @@ def subscriber_invalidate_links(subscriber_id):
         except admin_service.SubscriberActionRefused as exc:
             flash(str(exc), "error")
         else:
-            note("subscriber_links_invalidated", subscriber_id=subscriber_id)
             flash(f"Every link mailed to {email} so far no longer works. The next mail "
                   "carries new ones.", "success")
     return redirect(_back(form.next.data))

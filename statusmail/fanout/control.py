@@ -9,6 +9,7 @@ from sqlalchemy import exists, update
 
 from ..extensions import db
 from ..models import Delivery, Notification, utcnow
+from ..services import audit
 from .counts import state_counts
 from .deferred import display_state, next_retries
 from .queue import clear_jobs_marker, enqueue_batches, pending_delivery_ids
@@ -29,7 +30,12 @@ def _transition(notification_id, expected, **values):
 def pause_notification(notification_id, by="operator"):
     """Stop claiming deliveries. ``by="provider"`` resumes by itself once the email
     settings work again (see the sweeper). False if it was not sending."""
-    return _transition(notification_id, ("sending",), state="paused", paused_by=by)
+    if not _transition(notification_id, ("sending",), state="paused", paused_by=by):
+        return False
+    audit.record("notification_paused", f"Notice #{notification_id} paused"
+                 + (" (the provider refused it)" if by == "provider" else ""),
+                 notification_id=notification_id, by=by)
+    return True
 
 
 def resume_notification(notification_id):
@@ -37,6 +43,8 @@ def resume_notification(notification_id):
     if not _transition(notification_id, ("paused",), state="sending", paused_by=None):
         return False
     requeue_waiting(notification_id)
+    audit.record("notification_resumed", f"Notice #{notification_id} resumed",
+                 notification_id=notification_id)
     return True
 
 
@@ -64,6 +72,8 @@ def cancel_notification(notification_id):
         execution_options={"synchronize_session": False})
     db.session.commit()
     clear_jobs_marker(notification_id)
+    audit.record("notification_cancelled", f"Notice #{notification_id} cancelled",
+                 notification_id=notification_id)
     return True
 
 
@@ -86,6 +96,10 @@ def retry_failed(notification_id):
     db.session.commit()
     if count and notification.state == "sending":
         enqueue_batches(notification_id, pending_delivery_ids(notification_id))
+    if count:
+        audit.record("notification_retried",
+                     f"Notice #{notification_id}: {count} failed deliveries queued again",
+                     notification_id=notification_id, count=count)
     return count
 
 

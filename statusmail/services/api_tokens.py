@@ -5,6 +5,7 @@ from datetime import timedelta
 from ..extensions import db
 from ..models import ApiToken, utcnow
 from ..models.api_tokens import hash_token
+from . import audit
 from .text_validation import text_problem
 
 TOKEN_PREFIX = "smk_"
@@ -31,6 +32,7 @@ def create_api_token(name):
     row = ApiToken(name=name, token_hash=hash_token(plaintext), prefix=plaintext[:12])
     db.session.add(row)
     db.session.commit()
+    audit.record("api_token_created", f"API token created: {name}", token_id=row.id, name=name)
     return row, plaintext
 
 
@@ -39,6 +41,8 @@ def revoke_api_token(token):
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.commit()
+        audit.record("api_token_revoked", f"API token revoked: {token.name}",
+                     token_id=token.id, name=token.name)
 
 
 def authenticate(plaintext):

@@ -65,13 +65,14 @@ def current_actor():
     return g.get("audit_actor", SYSTEM)
 
 
-def record(kind, summary=None, *, actor=None, **detail):
+def record(kind, summary=None, /, *, as_actor=None, **detail):
     """Write one entry and commit it (with whatever the session holds: call it after the
-    action, or just before the action's own commit). ``actor`` overrides the request's."""
+    action, or just before the action's own commit). ``as_actor`` (an :class:`Actor`)
+    overrides the request's."""
     leaked = FORBIDDEN_DETAIL.intersection(detail)
     if leaked:
         raise ValueError(f"audit detail must not carry {sorted(leaked)}")
-    actor = actor or current_actor()
+    actor = as_actor or current_actor()
     detail = {key: printable(value) for key, value in detail.items()}
     email = printable(actor.email)
     token_name = printable(actor.token_name)
@@ -90,13 +91,22 @@ def record(kind, summary=None, *, actor=None, **detail):
     return event
 
 
-def changed_fields(row, values, names):
-    """The names among ``names`` whose value in ``values`` differs from ``row``'s: what a
-    settings entry says changed (names only, never the values)."""
-    return sorted(name for name in names
-                  if name in values and _normalised(values[name]) != _normalised(
-                      getattr(row, name, None)))
+def snapshot(row, names):
+    """``row``'s values of ``names``, to compare with :func:`changed` after an edit."""
+    return {name: getattr(row, name, None) for name in names}
+
+
+def changed(before, row):
+    """The names whose value on ``row`` differs from ``before`` (a :func:`snapshot`): what
+    an entry says changed — names only, never the values."""
+    return sorted(name for name, value in before.items()
+                  if _normalised(getattr(row, name, None)) != _normalised(value))
 
 
 def _normalised(value):
     return None if value == "" else value
+
+
+def notice(notification):
+    """Detail saying whether a notice went out, and which."""
+    return {"notification_id": notification.id if notification is not None else None}

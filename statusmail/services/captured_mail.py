@@ -8,6 +8,7 @@ from sqlalchemy.orm import defer
 from ..extensions import db
 from ..mail.capture_store import captured_usage
 from ..models import CapturedMail
+from . import audit
 from .keyset import keyset_page
 
 PER_PAGE = 50
@@ -75,4 +76,5 @@ def _body(message, subtype):
 def delete_all_captured():
     deleted = db.session.execute(delete(CapturedMail)).rowcount
     db.session.commit()
+    audit.record("captured_mail_deleted", f"{deleted} captured mails deleted", count=deleted)
     return deleted

@@ -8,6 +8,7 @@ from ..models import (
     subscriber_components, utcnow,
 )
 from ..models.status import COMPONENT_STATUSES, NAME_KEY_MAX, name_key
+from . import audit
 from .status import MAX_ID, StatusConflict, StatusError, announce, clean_choice, clean_text
 from .text_validation import text_problem
 
@@ -63,14 +64,19 @@ def create_component(*, name, group_name=None, description=None, status="operati
     component = Component(status=status, **fields)
     db.session.add(component)
     _commit_name(fields["name"])
+    audit.record("component_created", f"Component added: {component.name}",
+                 component_id=component.id, name=component.name, status=status)
     return component
 
 
 def edit_component(component, *, name, group_name=None, description=None, position=0):
-    for attribute, value in _clean_fields(name, group_name, description, position,
-                                          component.id).items():
+    fields = _clean_fields(name, group_name, description, position, component.id)
+    before = audit.snapshot(component, fields)
+    for attribute, value in fields.items():
         setattr(component, attribute, value)
     _commit_name(component.name)
+    audit.record("component_edited", f"Component edited: {component.name}",
+                 component_id=component.id, changed=audit.changed(before, component))
     return component
 
 
@@ -101,13 +107,17 @@ def change_component_status(component, status, notify=True):
         raise StatusConflict("status", "Someone changed this component's status a moment ago. "
                              "Reload the page to see it, then try again.")
     db.session.refresh(component)
-    return announce("component_status_changed", notify, component=component,
-                    previous_status=previous)
+    notification = announce("component_status_changed", notify, component=component,
+                            previous_status=previous)
+    audit.record("component_status_changed",
+                 f"{component.name}: {previous} → {status}", component_id=component.id,
+                 previous_status=previous, status=status, **audit.notice(notification))
+    return notification
 
 
 def delete_component(component):
     """Remove a component everywhere it is referenced (whatever the database enforces)."""
-    component_id = component.id
+    component_id, name = component.id, component.name
     db.session.execute(delete(IncidentComponent).where(
         IncidentComponent.component_id == component_id))
     db.session.execute(delete(IncidentTemplateComponent).where(
@@ -120,3 +130,5 @@ def delete_component(component):
                        .values(component_id=None))
     db.session.delete(component)
     db.session.commit()
+    audit.record("component_deleted", f"Component deleted: {name}", component_id=component_id,
+                 name=name)

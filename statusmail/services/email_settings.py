@@ -3,6 +3,7 @@ a blank secret field keeps the stored one, and only an explicit "remove" clears 
 from .. import crypto
 from ..extensions import db
 from ..models import SiteSettings
+from . import audit
 from .provider_health import clear_provider_failure
 
 PLAIN_FIELDS = (
@@ -21,11 +22,15 @@ def save_email_settings(values):
     fields (the environment fixes them) only the rest is saved.
     """
     settings = SiteSettings.get()
+    before = audit.snapshot(settings, (name for name in PLAIN_FIELDS if name in values))
+    secrets_changed = []
     for name in PLAIN_FIELDS:
         if name in values:
             value = values[name]
             setattr(settings, name, None if value == "" else value)
     if "provider" in values:
+        secrets_changed = [name for name in ("smtp_password", "sendgrid_api_key")
+                           if values[name] or values["remove_" + name]]
         settings.smtp_password_encrypted = _secret(
             settings.smtp_password_encrypted, values["smtp_password"],
             values["remove_smtp_password"])
@@ -35,6 +40,8 @@ def save_email_settings(values):
         # New settings deserve a new try: sending resumes if it stopped on a provider failure.
         clear_provider_failure()
     db.session.commit()
+    audit.record("email_settings_saved", "Email settings saved",
+                 changed=sorted(audit.changed(before, settings) + secrets_changed))
     warnings = settings_warnings(settings)
     new_key = values.get("sendgrid_api_key")
     if new_key and not new_key.startswith("SG."):

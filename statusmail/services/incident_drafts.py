@@ -14,6 +14,7 @@ from sqlalchemy import update
 from ..extensions import db
 from ..models import Incident, IncidentComponent, IncidentUpdate, utcnow
 from ..models.status import INCIDENT_IMPACTS
+from . import audit
 from .incidents import RESOLVED_MESSAGE, clean_affected
 from .status import StatusConflict, StatusError, announce, clean_choice, clean_text, clean_title
 
@@ -37,7 +38,11 @@ def publish_draft(incident, *, notify=True, now=None):
     for link in incident.affected:
         link.component.status = link.new_status
     db.session.flush()
-    return announce("incident_created", notify, incident=incident, incident_update=first_update)
+    notification = announce("incident_created", notify, incident=incident,
+                            incident_update=first_update)
+    audit.record("incident_published", f"Draft incident published: {incident.title}",
+                 incident_id=incident.id, **audit.notice(notification))
+    return notification
 
 
 def discard_draft(incident):
@@ -45,8 +50,11 @@ def discard_draft(incident):
     if not incident.draft:
         raise StatusConflict("status", "Only a draft can be deleted; this incident is "
                              "published.")
+    incident_id, title = incident.id, incident.title
     db.session.delete(incident)
     db.session.commit()
+    audit.record("incident_draft_discarded", f"Draft incident discarded: {title}",
+                 incident_id=incident_id, title=title)
 
 
 def _clean_times(started_at, resolved_at, now):
@@ -82,4 +90,7 @@ def backfill_incident(*, title, impact, message, started_at, resolved_at, affect
         incident.affected.append(IncidentComponent(component=component, new_status=new_status))
     db.session.add(incident)
     db.session.commit()
+    audit.record("incident_backfilled", f"Past incident recorded: {title}",
+                 incident_id=incident.id, title=title, impact=impact,
+                 component_ids=[component.id for component, _ in affected])
     return incident

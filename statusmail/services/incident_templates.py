@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import IncidentTemplate, IncidentTemplateComponent
 from ..models.status import INCIDENT_IMPACTS
+from . import audit
 from .incidents import clean_affected
 from .status import StatusError, clean_choice, clean_text, clean_title, find
 
@@ -44,7 +45,8 @@ def save_template(template=None, *, name, title, impact, message, affected=()):
     impact = clean_choice(impact, INCIDENT_IMPACTS, "impact", "impact")
     message = clean_text(message, "message", required=False)
     affected = clean_affected(affected)
-    if template is None:
+    created = template is None
+    if created:
         template = IncidentTemplate()
         db.session.add(template)
     template.name, template.title, template.impact, template.message = (
@@ -52,12 +54,18 @@ def save_template(template=None, *, name, title, impact, message, affected=()):
     template.affected = [IncidentTemplateComponent(component=component, new_status=status)
                          for component, status in affected]
     db.session.commit()
+    audit.record("incident_template_saved",
+                 f"Incident template {'added' if created else 'changed'}: {name}",
+                 template_id=template.id, name=name, created=created)
     return template
 
 
 def delete_template(template):
+    template_id, name = template.id, template.name
     db.session.delete(template)
     db.session.commit()
+    audit.record("incident_template_deleted", f"Incident template deleted: {name}",
+                 template_id=template_id, name=name)
 
 
 def form_values(template):

@@ -8,6 +8,7 @@ from sqlalchemy import update
 from ..extensions import db
 from ..models import Component, Incident, IncidentComponent, IncidentUpdate, utcnow
 from ..models.status import INCIDENT_IMPACTS, INCIDENT_STATUSES
+from . import audit
 from .status import (
     SEVERITY, StatusConflict, StatusError, announce, clean_choice, clean_text, clean_title, find,
     resting_status,
@@ -77,6 +78,11 @@ def create_incident(*, title, impact, status, message, affected=(), notify=True,
     db.session.flush()
     notification = announce("incident_created", notify and not draft, incident=incident,
                             incident_update=first_update)
+    audit.record("incident_drafted" if draft else "incident_created",
+                 f"{'Draft incident saved' if draft else 'Incident opened'}: {title}",
+                 incident_id=incident.id, title=title, impact=impact, status=status,
+                 component_ids=[component.id for component, _ in affected],
+                 **audit.notice(notification))
     return incident, notification
 
 
@@ -85,8 +91,11 @@ def edit_incident(incident, *, title, impact):
     goes out, and mails already sent keep the words they had."""
     title = clean_title(title)
     impact = clean_choice(impact, INCIDENT_IMPACTS, "impact", "impact")
+    before = audit.snapshot(incident, ("title", "impact"))
     incident.title, incident.impact = title, impact
     db.session.commit()
+    audit.record("incident_edited", f"Incident edited: {title}", incident_id=incident.id,
+                 changed=audit.changed(before, incident))
     return incident
 
 
@@ -118,7 +127,11 @@ def post_update(incident, *, status, message, notify=True):
             link.component.status = resting_status(link.component_id)
         db.session.flush()
     kind = "incident_resolved" if resolving else "incident_updated"
-    return entry, announce(kind, notify, incident=incident, incident_update=entry)
+    notification = announce(kind, notify, incident=incident, incident_update=entry)
+    audit.record(kind, f"Incident {'resolved' if resolving else 'updated'}: {incident.title}",
+                 incident_id=incident.id, update_id=entry.id, status=status,
+                 **audit.notice(notification))
+    return entry, notification
 
 
 def resolve_incident(incident, *, message="", notify=True):

@@ -11,6 +11,7 @@ from ..models import (
 )
 from ..models.search import SEARCH_TABLE
 from ..models.subscribers import SUBSCRIBER_STATUSES
+from . import audit
 from .keyset import keyset_page
 from .search_terms import indexed_parts, newest_first_is_short
 from .outbox import queue_outbound
@@ -187,6 +188,9 @@ def remove_subscriber(subscriber_id):
                        .where(subscriber_components.c.subscriber_id == subscriber_id))
     db.session.delete(subscriber)
     db.session.commit()
+    # The id only: a removal may be someone's erasure request, the address must go.
+    audit.record("subscriber_removed", f"Subscriber #{subscriber_id} removed",
+                 subscriber_id=subscriber_id)
     return email
 
 
@@ -198,6 +202,8 @@ def invalidate_links(subscriber_id):
     email = reset_links(subscriber_id)
     if email is None:
         raise SubscriberActionRefused("That subscriber no longer exists.")
+    audit.record("subscriber_links_invalidated",
+                 f"Links of subscriber #{subscriber_id} invalidated", subscriber_id=subscriber_id)
     return email
 
 
@@ -219,4 +225,7 @@ def resend_confirmation(subscriber_id):
             f"A confirmation mail to {subscriber.email} is already waiting to be sent.")
     subscriber.confirmation_sent_at = utcnow()
     queue_outbound("confirm", subscriber.email, subscriber_id=subscriber.id)
+    audit.record("subscriber_confirmation_resent",
+                 f"Confirmation mail sent again to subscriber #{subscriber_id}",
+                 subscriber_id=subscriber_id)
     return subscriber.email

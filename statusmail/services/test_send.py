@@ -10,6 +10,7 @@ from ..mail.errors import DIAGNOSES, HINTS, split_description
 from ..mail.transports import captured_id
 from ..models import CapturedMail, OutboundMail, utcnow
 from ..queues import any_worker_alive
+from . import audit
 from .outbox import queue_outbound
 
 FINAL_STATES = ("sent", "failed", "cancelled")
@@ -44,7 +45,10 @@ def describe_failure(diagnosis, detail, code=None, reply=None):
 
 
 def queue_test_send(recipient, subject, body):
-    return queue_outbound("test", recipient, subject=subject, body=body)
+    row = queue_outbound("test", recipient, subject=subject, body=body)
+    audit.record("test_mail_sent", f"Test mail sent to {recipient}", outbound_id=row.id,
+                 recipient=recipient)
+    return row
 
 
 def find_test_send(outbound_id):

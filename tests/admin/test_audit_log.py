@@ -82,33 +82,156 @@ def test_admin_actions_that_change_settings_or_delete_data_are_logged(app, admin
 def test_the_log_page_is_newest_first_keyset_paginated_and_flat(app, admin_client):
     with app.app_context():
         db.session.add_all(AuditEvent(kind="login_failed", actor_email=f"n{n}@example.com",
-                                         client_ip="192.0.2.1", detail={"n": n})
+                                      client_ip="192.0.2.1", detail={"n": n})
                            for n in range(120))
         db.session.commit()
     first = admin_client.get("/admin/audit-log")
     assert first.status_code == 200 and 'href="/admin/audit-log"' in first.text  # in the nav
-    shown = re.findall(r"n(\d+)@example\.com", first.text)
+    shown = re.findall(r"n(\d+)@example\.com</a>", first.text)
     assert shown == [str(n) for n in range(119, 69, -1)]
-    older = re.search(r'href="(/admin/audit-log\?before=\d+)"', first.text).group(1)
+    older = re.search(r'href="(/admin/audit-log\?after=\d+)" rel="next"', first.text).group(1)
     second = admin_client.get(older)
-    assert re.findall(r"n(\d+)@example\.com", second.text) == [str(n) for n in range(69, 19, -1)]
-    last = admin_client.get(re.search(r'href="(/admin/audit-log\?before=\d+)"',
+    assert re.findall(r"n(\d+)@example\.com</a>", second.text) == [
+        str(n) for n in range(69, 19, -1)]
+    last = admin_client.get(re.search(r'href="(/admin/audit-log\?after=\d+)" rel="next"',
                                       second.text).group(1))
-    assert len(re.findall(r"n(\d+)@example\.com", last.text)) == 20
-    assert "before=" not in last.text
+    assert len(re.findall(r"n(\d+)@example\.com</a>", last.text)) == 20
+    assert 'rel="next"' not in last.text
+    newer = re.search(r'href="(/admin/audit-log\?before=\d+)" rel="prev"', last.text).group(1)
+    assert re.findall(r"n(\d+)@example\.com</a>", admin_client.get(newer).text) == [
+        str(n) for n in range(69, 19, -1)]
     with counting_statements(app) as big:
         admin_client.get(older)
     with app.app_context():
         db.session.query(AuditEvent).filter(AuditEvent.id > 5).delete()
         db.session.commit()
     with counting_statements(app) as small:
-        admin_client.get("/admin/audit-log?before=5")
+        admin_client.get("/admin/audit-log?after=5")
     assert big == small
 
 
-def test_nonsense_page_markers_show_the_newest(app, admin_client):
-    for marker in ("9" * 40, "-3", "x", "0"):
-        assert admin_client.get(f"/admin/audit-log?before={marker}").status_code == 200
+def test_nonsense_page_markers_and_filters_show_the_newest(app, admin_client):
+    for query in ("after=" + "9" * 40, "before=-3", "after=x", "after=0", "since=x",
+                  "until=0001-01-01", "since=2024-05-02&until=2024-05-01", "kind=nonsense",
+                  "actor=" + "x" * 300, "actor=%E2%80%AEx", "since=9999-12-31"):
+        response = admin_client.get(f"/admin/audit-log?{query}")
+        assert response.status_code == 200, query
+
+
+def _entries(app, *rows):
+    with app.app_context():
+        db.session.add_all(AuditEvent(detail={}, **row) for row in rows)
+        db.session.commit()
+
+
+def test_filters_by_actor_kind_and_days_in_the_operators_zone(app, admin_client):
+    with app.app_context():
+        SiteSettings.get().timezone = "Europe/Berlin"
+        db.session.commit()
+    from datetime import datetime
+    _entries(app,
+             {"kind": "login_failed", "actor_email": "ann@example.com", "summary": "A1",
+              "created_at": datetime(2024, 5, 1, 21, 30)},  # 23:30 on 1 May in Berlin
+             {"kind": "incident_created", "actor_email": "ann@example.com", "summary": "A2",
+              "created_at": datetime(2024, 5, 1, 22, 30)},  # 00:30 on 2 May in Berlin
+             {"kind": "incident_created", "actor_token": "deploy-bot", "summary": "T1",
+              "created_at": datetime(2024, 5, 3, 12, 0)},
+             {"kind": "notification_paused", "summary": "S1",
+              "created_at": datetime(2024, 5, 4, 12, 0)})
+
+    def summaries(query):
+        page = admin_client.get("/admin/audit-log?" + query)
+        assert page.status_code == 200
+        return re.findall(r"<td>([AST]\d)", page.text)
+
+    assert summaries("") == ["S1", "T1", "A2", "A1"]
+    assert summaries("actor=ANN@example.com") == ["A2", "A1"]
+    assert summaries("actor=deploy-bot") == ["T1"]
+    assert summaries("actor=system") == ["S1"]
+    assert summaries("kind=incident_created") == ["T1", "A2"]
+    assert summaries("since=2024-05-02") == ["S1", "T1", "A2"]
+    assert summaries("until=2024-05-01") == ["A1"]
+    assert summaries("since=2024-05-02&until=2024-05-03&kind=incident_created") == ["T1", "A2"]
+    assert summaries("actor=nobody@example.com") == []
+    page = admin_client.get("/admin/audit-log?since=2024-05-03&until=2024-05-01")
+    assert "“Until” comes before “From”." in page.text
+    # The filters survive paging and the export form carries them.
+    page = admin_client.get("/admin/audit-log?kind=incident_created&actor=deploy-bot")
+    assert '<input type="hidden" name="kind" value="incident_created">' in page.text
+    assert '<input type="hidden" name="actor" value="deploy-bot">' in page.text
+
+
+def _export(client, data):
+    page = client.get("/admin/audit-log")
+    return client.post("/admin/audit-log/export",
+                       data={"csrf_token": web.csrf_token(page.text), **data})
+
+
+def test_the_csv_export_streams_the_filtered_set_safe_for_spreadsheets(app, admin_client,
+                                                                       monkeypatch):
+    import csv
+    import io
+    from statusmail.services import audit_log
+    monkeypatch.setattr(audit_log, "EXPORT_CHUNK", 2)  # several chunks, read by keyset
+    _entries(app, *({"kind": "incident_created", "actor_token": "=cmd|' /C calc'!A0",
+                     "summary": f"=HYPERLINK(\"http://evil.example/{n}\")",
+                     "client_ip": "192.0.2.7"} for n in range(5)),
+             {"kind": "logout", "actor_email": "ann@example.com", "summary": "left"})
+    response = _export(admin_client, {"kind": "incident_created"})
+    assert response.status_code == 200 and response.is_streamed
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith(
+        'attachment; filename="audit-log-')
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == list(audit_log.EXPORT_COLUMNS)
+    assert len(rows) == 6
+    assert [row[6] for row in rows[1:]] == [
+        f"'=HYPERLINK(\"http://evil.example/{n}\")" for n in range(4, -1, -1)]
+    assert {row[3] for row in rows[1:]} == {"'=cmd|' /C calc'!A0"}
+    assert {row[4] for row in rows[1:]} == {"api"} and {row[2] for row in rows[1:]} == {
+        "incident_created"}
+    with app.app_context():
+        exported = AuditEvent.query.filter_by(kind="audit_log_exported").one()
+        assert exported.actor_email == web.ADMIN_EMAIL
+        assert exported.detail == {"kind": "incident_created"}
+    everything = list(csv.reader(io.StringIO(
+        _export(admin_client, {}).get_data(as_text=True))))
+    assert [row[2] for row in everything[1:4]] == [
+        "audit_log_exported", "audit_log_exported", "logout"]
+    anns = list(csv.reader(io.StringIO(
+        _export(admin_client, {"actor": "ann@example.com"}).get_data(as_text=True))))
+    assert [(row[2], row[3], row[4], row[6]) for row in anns[1:]] == [
+        ("logout", "ann@example.com", "admin", "left")]
+    with app.app_context():
+        last = AuditEvent.query.order_by(AuditEvent.id.desc()).first()
+        assert (last.kind, last.detail) == ("audit_log_exported", {"actor": "ann@example.com"})
+
+
+def test_the_export_needs_its_csrf_token(app, admin_client):
+    response = admin_client.post("/admin/audit-log/export", data={})
+    assert response.status_code in (302, 400)
+    assert not response.mimetype == "text/csv"
+    with app.app_context():
+        assert AuditEvent.query.filter_by(kind="audit_log_exported").count() == 0
+
+
+def test_the_retention_is_a_setting_on_the_page(app, admin_client):
+    page = admin_client.get("/admin/audit-log")
+    assert 'name="audit_retention_days"' in page.text and 'value="365"' in page.text
+    token = web.csrf_token(page.text)
+    refused = admin_client.post("/admin/audit-log/settings",
+                                data={"csrf_token": token, "audit_retention_days": "99999"})
+    assert refused.status_code == 422 and "between 0 and 3650" in refused.text
+    blank = admin_client.post("/admin/audit-log/settings",
+                              data={"csrf_token": token, "audit_retention_days": ""})
+    assert blank.status_code == 422 and "0 keeps the log for ever" in blank.text
+    saved = admin_client.post("/admin/audit-log/settings",
+                              data={"csrf_token": token, "audit_retention_days": "30"})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert SiteSettings.get().audit_retention_days == 30
+        entry = AuditEvent.query.filter_by(kind="audit_settings_saved").one()
+        assert entry.detail == {"changed": ["audit_retention_days"], "retention_days": 30}
 
 
 def test_the_log_refuses_secrets_in_its_detail(app):

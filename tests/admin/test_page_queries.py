@@ -51,13 +51,21 @@ PAGES = [
     "/admin/suppressions?before={suppression}",
     "/admin/suppressions/{suppression}",
     "/admin/event-webhook",
+    "/admin/audit-log",
+    "/admin/audit-log?kind=login_failed",
+    "/admin/audit-log?actor=ops1@example.org",
+    "/admin/audit-log?actor=system&since=2020-01-01&until=2099-12-31",
+    "/admin/audit-log?after={audit_after}",
+    "/admin/audit-log?before={audit_before}&kind=incident_created",
 ]
 
 
 def _statements_per_page(app, client, ids):
     measured = {}
     for template in PAGES:
-        url = template.format(subscriber_after=ids["subscriber"] + 60, **ids)
+        url = template.format(subscriber_after=ids["subscriber"] + 60,
+                              audit_after=ids["audit_event"] - 5,
+                              audit_before=ids["audit_event"] // 4, **ids)
         client.get(url)  # first use of a page may warm caches: count the second
         with counting_statements(app) as statements:
             response = client.get(url)

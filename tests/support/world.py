@@ -73,7 +73,8 @@ def grow(app, subscribers, deliveries, rows):
                    text("SELECT max(id) FROM outbound_mail WHERE kind = 'test'")),
                "suppression": db.session.scalar(text("SELECT max(id) FROM suppressions")),
                "reported_mid": db.session.scalar(
-                   text("SELECT (min(id) + max(id)) / 2 FROM provider_events"))}
+                   text("SELECT (min(id) + max(id)) / 2 FROM provider_events")),
+               "audit_event": db.session.scalar(text("SELECT max(id) FROM audit_events"))}
         db.session.commit()
         return ids
 
@@ -155,6 +156,10 @@ def _listed_rows(have, want, now, component_id):
              created_at, finished_at, result_code, result_message)
              SELECT 'test', 'ops' || n || '@example.org', 'Test', 'Hello', 'sent', 1, :now, :now,
                     250, 'accepted' FROM {sequence}""", now=now)
+    _run(f"""INSERT INTO audit_events (kind, actor_email, client_ip, summary, detail, created_at)
+             SELECT CASE WHEN n % 2 = 0 THEN 'login_failed' ELSE 'incident_created' END,
+                    'ops' || (n % 3) || '@example.org', '192.0.2.1', 'Entry ' || n, '{{}}', :now
+             FROM {sequence}""", now=now)
     # The first subscriber has a delivery of every listed notice: a long history.
     _run("""INSERT INTO deliveries (notification_id, subscriber_id, state, attempts, updated_at)
             SELECT id, (SELECT min(id) FROM subscribers), 'sent', 1, :now FROM notifications

@@ -4,6 +4,7 @@ Each is on the status page; it mails subscribers when asked and the window notif
 """
 from ...extensions import db
 from ...models import MaintenanceUpdate
+from .. import audit
 from ..status import StatusConflict, announce, clean_text
 from .windows import ACTIVE_STATES
 
@@ -18,5 +19,9 @@ def post_maintenance_update(maintenance, *, message, notify=True):
                               message=message)
     db.session.add(entry)
     db.session.flush()
-    return entry, announce("maintenance_updated", bool(notify) and maintenance.notify,
-                           maintenance=maintenance, maintenance_update=entry)
+    notification = announce("maintenance_updated", bool(notify) and maintenance.notify,
+                            maintenance=maintenance, maintenance_update=entry)
+    audit.record("maintenance_updated", f"Maintenance update posted: {maintenance.title}",
+                 maintenance_id=maintenance.id, update_id=entry.id,
+                 **audit.notice(notification))
+    return entry, notification

@@ -14,6 +14,7 @@ from ...models import Component, Maintenance, utcnow
 from ..status import (
     StatusConflict, StatusError, announce, clean_text, clean_title, find, resting_status,
 )
+from .. import audit
 from .stages import arm_reminder, clean_stages
 
 ACTIVE_STATES = ("scheduled", "in_progress")
@@ -62,9 +63,14 @@ def schedule_maintenance(*, title, description, starts_at, ends_at, component_id
     arm_reminder(maintenance)
     db.session.add(maintenance)
     db.session.flush()
-    return maintenance, announce("maintenance_scheduled",
-                                 maintenance.notify and maintenance.notify_scheduled,
-                                 maintenance=maintenance)
+    notification = announce("maintenance_scheduled",
+                            maintenance.notify and maintenance.notify_scheduled,
+                            maintenance=maintenance)
+    audit.record("maintenance_scheduled", f"Maintenance scheduled: {title}",
+                 maintenance_id=maintenance.id, title=title,
+                 component_ids=[component.id for component in components],
+                 **audit.notice(notification))
+    return maintenance, notification
 
 
 def edit_maintenance(maintenance, *, title, description, starts_at, ends_at, component_ids=(),
@@ -103,6 +109,9 @@ def edit_maintenance(maintenance, *, title, description, starts_at, ends_at, com
     told = maintenance.subscribers_told
 
     removed = [c for c in maintenance.components if c not in components]
+    before = audit.snapshot(maintenance, (
+        "title", "description", "starts_at", "ends_at", "notify", *cleaned_stages))
+    before["component_ids"] = sorted(c.id for c in maintenance.components)
     maintenance.title, maintenance.description = title, description
     maintenance.starts_at, maintenance.ends_at = starts_at, ends_at
     maintenance.components = components
@@ -123,8 +132,15 @@ def edit_maintenance(maintenance, *, title, description, starts_at, ends_at, com
         for component in removed:
             component.status = resting_status(component.id)
     db.session.flush()
-    return maintenance, announce("maintenance_rescheduled", reschedule_notice,
-                                 maintenance=maintenance, previous_window=previous)
+    changed = [name for name in audit.changed(before, maintenance) if name != "component_ids"]
+    if before["component_ids"] != sorted(c.id for c in components):
+        changed.append("components")
+    notification = announce("maintenance_rescheduled", reschedule_notice,
+                            maintenance=maintenance, previous_window=previous)
+    audit.record("maintenance_edited", f"Maintenance edited: {title}",
+                 maintenance_id=maintenance.id, changed=sorted(changed),
+                 **audit.notice(notification))
+    return maintenance, notification
 
 
 def _transition(maintenance_id, expected, **values):
@@ -147,8 +163,11 @@ def start_maintenance(maintenance_id, now=None):
     for component in maintenance.components:
         component.status = "under_maintenance"
     db.session.flush()
-    announce("maintenance_started", maintenance.notify and maintenance.notify_started,
-             maintenance=maintenance)
+    notification = announce("maintenance_started",
+                            maintenance.notify and maintenance.notify_started,
+                            maintenance=maintenance)
+    audit.record("maintenance_started", f"Maintenance started: {maintenance.title}",
+                 maintenance_id=maintenance_id, **audit.notice(notification))
     return True
 
 
@@ -168,8 +187,11 @@ def complete_maintenance(maintenance_id, now=None):
     for component in maintenance.components:
         component.status = resting_status(component.id)
     db.session.flush()
-    announce("maintenance_completed", maintenance.notify and maintenance.notify_completed,
-             maintenance=maintenance)
+    notification = announce("maintenance_completed",
+                            maintenance.notify and maintenance.notify_completed,
+                            maintenance=maintenance)
+    audit.record("maintenance_completed", f"Maintenance completed: {maintenance.title}",
+                 maintenance_id=maintenance_id, **audit.notice(notification))
     return True
 
 
@@ -189,5 +211,8 @@ def cancel_maintenance(maintenance_id, notify=True):
                              f"cancelled; this one is {state}.")
     maintenance = db.session.get(Maintenance, maintenance_id)
     db.session.refresh(maintenance)
-    return announce("maintenance_cancelled", notify and maintenance.subscribers_told,
-                    maintenance=maintenance)
+    notification = announce("maintenance_cancelled", notify and maintenance.subscribers_told,
+                            maintenance=maintenance)
+    audit.record("maintenance_cancelled", f"Maintenance cancelled: {maintenance.title}",
+                 maintenance_id=maintenance_id, **audit.notice(notification))
+    return notification

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from ...extensions import db
 from ...models import SubscriberTransfer, utcnow
 from ...queues import get_queue, redis_connection
+from .. import audit
 from ..text_validation import printable
 from . import files
 
@@ -42,7 +43,10 @@ def _heartbeat_seconds():
 def start_export(status, search, admin_id):
     transfer = SubscriberTransfer(kind="export", status_filter=status, search=search or None,
                                   created_by_id=admin_id, file_name=files.new_name(".csv"))
-    return _record_and_queue(transfer)
+    _record_and_queue(transfer)
+    audit.record("subscribers_exported", "Subscribers exported to CSV",
+                 transfer_id=transfer.id, status=status, search=search)
+    return transfer
 
 
 def start_import(upload, mode, admin_id):
@@ -59,7 +63,10 @@ def start_import(upload, mode, admin_id):
     transfer = SubscriberTransfer(kind="import", mode=mode, created_by_id=admin_id,
                                   original_name=printable(upload.filename or "upload.csv")[:255],
                                   file_name=name, bytes_total=size, phase="reading")
-    return _record_and_queue(transfer)
+    _record_and_queue(transfer)
+    audit.record("subscribers_imported", f"Subscribers imported from {transfer.original_name}",
+                 transfer_id=transfer.id, mode=mode, file=transfer.original_name, size=size)
+    return transfer
 
 
 def _record_and_queue(transfer):
