@@ -262,3 +262,16 @@ def test_old_entries_go_with_their_own_retention_setting(app):
         db.session.commit()
         assert prune_expired_rows() == {}
         assert AuditEvent.query.count() == 1
+
+
+def test_hostile_posts_get_an_answer_not_an_error(app, admin_client):
+    token = web.csrf_token(admin_client.get("/admin/audit-log").text)
+    for data in ({"since": "x", "until": "-1", "actor": "a" * 5000, "kind": "\u202e"},
+                 {"since": "0001-01-01", "until": "9999-12-31"}, {"actor": ["a", "b"]}):
+        response = admin_client.post("/admin/audit-log/export", data={"csrf_token": token, **data})
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        response.get_data()
+    for days in ("-1", "1e9", "9" * 40, "x", " ", "3651"):
+        response = admin_client.post("/admin/audit-log/settings",
+                                     data={"csrf_token": token, "audit_retention_days": days})
+        assert response.status_code == 422, days
