@@ -94,6 +94,12 @@ def load_config(instance_path):
         "DELIVERY_LEASE_SECONDS": _int_env("STATUSMAIL_DELIVERY_LEASE_SECONDS", 300),
         "FANOUT_BATCH_SIZE": _int_env("STATUSMAIL_FANOUT_BATCH_SIZE", 500),
         "FANOUT_RETRY_BASE_SECONDS": _int_env("STATUSMAIL_FANOUT_RETRY_BASE_SECONDS", 30),
+        # SendGrid's API elsewhere: the EU region (https://api.eu.sendgrid.com), or a test double.
+        "SENDGRID_API_URL": os.environ.get("STATUSMAIL_SENDGRID_API_URL") or None,
+        # Recipients of a notice per SendGrid request (personalizations; 1,000 at most);
+        # a fan-out batch for SendGrid is this size. 1: one request per message.
+        "SENDGRID_RECIPIENTS_PER_REQUEST": _bounded_int_env(
+            "STATUSMAIL_SENDGRID_RECIPIENTS_PER_REQUEST", 1000, most=1000),
         "SCHEDULER_INTERVAL": _int_env("STATUSMAIL_SCHEDULER_INTERVAL", 5),
         # Reverse proxies in front of the web process whose X-Forwarded-* headers to trust
         # (rate limits key on the client address).

@@ -31,6 +31,7 @@ from ..services.suppressions import suppressed_among
 from . import ledger, liveness
 from .control import pause_notification
 from .notices import rendered_notice
+from .personalized import PersonalizedSender, recipients_per_request
 from .queue import lease_seconds
 from .rate import SendRate, next_utc_day
 from .recorder import SentRecorder
@@ -42,6 +43,8 @@ NOT_THE_MESSAGE = (SQLAlchemyError, BaseTimeoutException)
 
 class BatchRun:
     """One pass over the claimed deliveries; ``unfinished`` is what we still hold."""
+
+    NOT_THE_MESSAGE = NOT_THE_MESSAGE
 
     def __init__(self, notification, settings, lease):
         self.notification = notification
@@ -86,6 +89,9 @@ class BatchRun:
                     SentRecorder(own_connection=transport.name != "capture") as recorder:
                 whole_message = transport.name == "sendgrid"
                 self.suspects = []
+                if whole_message and recipients_per_request() > 1:
+                    PersonalizedSender(self, transport, recorder, notice).send()
+                    return
                 for recipient in list(self.unfinished.values()):
                     if recipient.delivery_id not in self.unfinished:
                         continue  # our lease on it lapsed and another worker has it
@@ -106,6 +112,9 @@ class BatchRun:
                                        subscriber_id=recipient.subscriber_id,
                                        email=recipient.email, link_key=recipient.link_key)
             message, raw = notice.personalize(values, whole_message=whole_message)
+            if whole_message:  # SendGrid hands them back with each event about the message
+                message.custom_args = {"delivery_id": recipient.delivery_id,
+                                       "notification_id": self.notification_id}
             try:
                 code, reply = transport.send(message, raw)
             except errors.DisconnectedError:

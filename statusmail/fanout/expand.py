@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..extensions import db
 from ..models import Delivery, Notification, Subscriber, utcnow
 from ..queues import get_queue
+from ..services.delivery_settings import delivery_settings
 from .audience import audience_condition
 from .queue import batch_size, enqueue_batches, lease_seconds
 
@@ -60,7 +61,8 @@ def enqueue_expansion(notification_id, at_front=True):
 
 def expand(notification_id):
     """Expand chunks until done or out of time; returns a line for the dashboard."""
-    chunk = batch_size()  # the first chunk is one batch: the first mail need not wait
+    # The first chunk is one batch (for SendGrid one request): the first mail need not wait.
+    chunk = batch_size(delivery_settings())
     deadline = time.monotonic() + current_app.config.get("FANOUT_EXPAND_SECONDS",
                                                          DEFAULT_SECONDS)
     added = chunks = 0

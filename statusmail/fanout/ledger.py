@@ -8,7 +8,9 @@ A lapsed lease means its worker died (or stalled) holding the deliveries. A batc
 in id order and commits each outcome before the next message, so of the deliveries a
 lapsed claim still holds only the lowest may have reached the server: that one is
 marked ``maybe_sent_before`` (and counted on its notification) before it is offered
-again; its next copy carries the same Message-ID.
+again; its next copy carries the same Message-ID. A batch that sends many deliveries in
+one request (SendGrid) marks them ``in_flight`` first (:func:`mark_in_flight`), so all of
+them are marked if it dies before the answer is recorded.
 """
 from collections import Counter
 from dataclasses import dataclass
@@ -52,9 +54,12 @@ def mark_maybe_sent(now, *conditions):
     in_flight = (select(func.min(Delivery.id))
                  .where(Delivery.state == "sending", Delivery.lease_expires_at < now, *conditions)
                  .group_by(Delivery.notification_id, Delivery.lease_expires_at))
+    in_one_request = and_(Delivery.in_flight.is_(True), Delivery.state == "sending",
+                          Delivery.lease_expires_at < now, *conditions)
     marked = db.session.scalars(
         update(Delivery)
-        .where(Delivery.id.in_(in_flight), Delivery.maybe_sent_before.is_(False))
+        .where(or_(Delivery.id.in_(in_flight), in_one_request),
+               Delivery.maybe_sent_before.is_(False))
         .values(maybe_sent_before=True)
         .returning(Delivery.notification_id), execution_options=_NO_SYNC).all()
     for notification_id, count in Counter(marked).items():
@@ -77,10 +82,25 @@ def claim(notification_id, delivery_ids):
     claimed = db.session.scalars(
         update(Delivery)
         .where(Delivery.id.in_(delivery_ids), case((ours, True), else_=False))
-        .values(state="sending", lease_expires_at=lease, attempts=Delivery.attempts + 1)
+        .values(state="sending", lease_expires_at=lease, attempts=Delivery.attempts + 1,
+                in_flight=False)
         .returning(Delivery.id), execution_options=_NO_SYNC).all()
     db.session.commit()
     return lease, sorted(claimed)
+
+
+def mark_in_flight(delivery_ids, lease):
+    """Before one request carries all of ``delivery_ids``: should we die before its answer
+    is recorded, each of them may have been accepted (see :func:`mark_maybe_sent`).
+    Returns the ids still ours."""
+    held = db.session.scalars(
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.state == "sending",
+               Delivery.lease_expires_at == lease)
+        .values(in_flight=True)
+        .returning(Delivery.id), execution_options=_NO_SYNC).all()
+    db.session.commit()
+    return set(held)
 
 
 def renew(delivery_ids, lease):

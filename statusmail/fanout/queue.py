@@ -28,8 +28,13 @@ MAX_ATTEMPTS = 10
 RESULT_TTL = 600
 
 
-def batch_size():
-    return max(1, current_app.config["FANOUT_BATCH_SIZE"])
+def batch_size(settings=None):
+    """Deliveries per job: ``FANOUT_BATCH_SIZE``; through SendGrid one request's worth
+    (``SENDGRID_RECIPIENTS_PER_REQUEST``, see :mod:`.personalized`) when that is more."""
+    size = max(1, current_app.config["FANOUT_BATCH_SIZE"])
+    if settings is not None and settings.provider == "sendgrid":
+        size = max(size, current_app.config.get("SENDGRID_RECIPIENTS_PER_REQUEST", 1))
+    return size
 
 
 def lease_seconds():
@@ -86,8 +91,9 @@ def enqueue_batches(notification_id, delivery_ids, at_front=False):
     A Redis failure is logged, not raised: the rows are committed and the sweeper
     queues them once Redis answers again.
     """
-    size, pending, batches, queued = batch_size(), [], [], 0
-    timeout = _job_timeout(size, delivery_settings())
+    settings = delivery_settings()
+    size, pending, batches, queued = batch_size(settings), [], [], 0
+    timeout = _job_timeout(size, settings)
     try:
         for delivery_id in delivery_ids:
             pending.append(delivery_id)

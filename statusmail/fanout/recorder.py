@@ -20,7 +20,7 @@ statement compiler's cache lookup and parameter processing: about 40 % of the wr
 cost in the worker. Its timestamps are formatted by the column type's own bind
 processor, so they read back exactly as the ORM writes them.
 """
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, case, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
@@ -128,3 +128,21 @@ class SentRecorder:
             self.connection.execute(_MARK_SENT, params)
         if first_sent:
             self.connection.execute(_FIRST_SENT, first_sent)
+
+    def record_many(self, message_ids, code, reply, first_for_notification=None):
+        """One request accepted for many deliveries (``{delivery_id: Message-ID}``): one
+        UPDATE, so they are recorded together or not at all."""
+        now = utcnow()
+        statement = (update(_deliveries).where(_deliveries.c.id.in_(list(message_ids)))
+                     .values(state="sent", sent_at=now, updated_at=now, smtp_code=code,
+                             smtp_response=(reply or "")[:2000], lease_expires_at=None,
+                             next_attempt_at=None,
+                             message_id=case(message_ids, value=_deliveries.c.id)))
+        first_sent = ({"notification_id": first_for_notification, "now": now}
+                      if first_for_notification is not None else None)
+        target = self.connection if self.connection is not None else db.session
+        target.execute(statement)
+        if first_sent:
+            target.execute(_FIRST_SENT, first_sent)
+        if self.connection is None:
+            db.session.commit()

@@ -144,6 +144,17 @@ UnsendableSettingError = _error("UnsendableSettingError", "unsendable_setting",
 UnexpectedError = _error("UnexpectedError", "unexpected")
 
 
+class PersonalizationsRefusedError(ProviderError):
+    """SendGrid refused a request for some of its personalizations (a 400 naming
+    ``personalizations.N``): nothing in the request was sent. ``refused`` maps each
+    named personalization's index to what SendGrid said about it; the others may be
+    sent again at once without them."""
+
+    def __init__(self, detail, code, server_reply, refused):
+        super().__init__(detail, code, server_reply)
+        self.refused = refused
+
+
 def unexpected(exc):
     """An exception nobody translated, as a final failure of the one mail it struck."""
     return UnexpectedError(f"{type(exc).__name__}: {exc}"[:1000])

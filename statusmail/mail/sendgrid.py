@@ -1,4 +1,11 @@
-"""SendGrid's v3 ``mail/send`` API over HTTPS."""
+"""SendGrid's v3 ``mail/send`` API over HTTPS.
+
+One message per request (:meth:`SendGridTransport.send`), or one notice for up to
+:data:`MAX_PERSONALIZATIONS` recipients per request (:meth:`~SendGridTransport.send_personalized`,
+built by :mod:`.sendgrid_batch`). Either way every recipient's copy carries
+``custom_args`` naming its delivery, which SendGrid hands back with each event.
+"""
+import re
 import socket
 from email.utils import parseaddr
 
@@ -11,6 +18,9 @@ from .base import Transport
 from .compose import display_sender, envelope_sender
 
 SENDGRID_DEFAULT_URL = "https://api.sendgrid.com"
+# SendGrid's limits per mail/send request: personalizations, and recipients in all of them.
+MAX_PERSONALIZATIONS = 1000
+_PERSONALIZATION_FIELD = re.compile(r"personalizations\.(\d+)(?:\.|$)")
 
 
 class SendGridTransport(Transport):
@@ -39,10 +49,27 @@ class SendGridTransport(Transport):
             self.open()
         require_sender(envelope_sender(message))
         require_recipient(message.recipients[0])
+        return self._post(_sendgrid_payload(message), display_sender(message))
+
+    def send_personalized(self, shared, personalizations):
+        """One request for many recipients of the same mail; ``(202, X-Message-Id)``.
+
+        ``shared`` holds what every copy has (from, subject, content, headers); each
+        personalization its recipient, headers, substitutions and custom_args. A 400
+        naming some personalizations raises :class:`~.errors.PersonalizationsRefusedError`.
+        """
+        if self.session is None:
+            self.open()
+        if not 0 < len(personalizations) <= MAX_PERSONALIZATIONS:
+            raise ValueError(f"{len(personalizations)} personalizations in one request")
+        return self._post({**shared, "personalizations": personalizations},
+                          shared["from"]["email"])
+
+    def _post(self, payload, sender):
         base = current_app.config.get("SENDGRID_API_URL") or SENDGRID_DEFAULT_URL
         url = base.rstrip("/") + "/v3/mail/send"
         try:
-            response = self.session.post(url, json=_sendgrid_payload(message), timeout=self.timeout)
+            response = self.session.post(url, json=payload, timeout=self.timeout)
         except requests.Timeout:
             raise errors.SmtpTimeoutError(
                 f"SendGrid did not answer within {self.timeout} s") from None
@@ -59,7 +86,12 @@ class SendGridTransport(Transport):
                 response.status_code, detail)
         if response.status_code == 429 or response.status_code >= 500:
             raise errors.TemporaryError("SendGrid is busy or failing", response.status_code, detail)
-        raise errors.ProviderError(f"SendGrid refused the message ({display_sender(message)})",
+        refused = _refused_personalizations(response) if response.status_code == 400 else {}
+        if refused and len(payload["personalizations"]) > 1:
+            raise errors.PersonalizationsRefusedError(
+                f"SendGrid refused {len(refused)} of {len(payload['personalizations'])} "
+                "recipients of the request", response.status_code, detail, refused)
+        raise errors.ProviderError(f"SendGrid refused the message ({sender})",
                                    response.status_code, detail)
 
 
@@ -70,8 +102,12 @@ def _sendgrid_payload(message):
     content = [{"type": kind, "value": value}
                for kind, value in (("text/plain", message.body), ("text/html", message.html))
                if value]
+    personalization = {"to": [{"email": message.recipients[0]}]}
+    custom_args = getattr(message, "custom_args", None)
+    if custom_args:
+        personalization["custom_args"] = {name: str(value) for name, value in custom_args.items()}
     payload = {
-        "personalizations": [{"to": [{"email": message.recipients[0]}]}],
+        "personalizations": [personalization],
         "from": {"email": address, "name": name} if name else {"email": address},
         "subject": message.subject,
         "content": content,
@@ -88,6 +124,26 @@ def _caused_by(exc, kind):
             return True
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def _error_list(response):
+    try:
+        found = response.json().get("errors", [])
+    except (ValueError, AttributeError):  # not JSON, or not SendGrid's error shape
+        return []
+    return [e for e in found if isinstance(e, dict)] if isinstance(found, list) else []
+
+
+def _refused_personalizations(response):
+    """``{index: message}`` for the errors whose field names a personalization."""
+    refused = {}
+    for error in _error_list(response):
+        found = _PERSONALIZATION_FIELD.match(str(error.get("field") or ""))
+        if found:
+            index = int(found.group(1))
+            refused[index] = "; ".join(filter(None, (refused.get(index),
+                                                     str(error.get("message", "")))))
+    return refused
 
 
 def _sendgrid_errors(response):

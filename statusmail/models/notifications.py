@@ -125,6 +125,10 @@ class Delivery(db.Model):
     # copy sent since may be the second (with the same Message-ID).
     maybe_sent_before = db.Column(db.Boolean, nullable=False, default=False,
                                   server_default=db.false())
+    # Its message is in a request sent for many deliveries at once (SendGrid batches),
+    # whose answer is not recorded yet: should the worker die now, every one of them may
+    # have been accepted, not only the claim's lowest. Cleared when it is claimed again.
+    in_flight = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     notification = db.relationship("Notification", back_populates="deliveries")

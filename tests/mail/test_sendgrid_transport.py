@@ -1,10 +1,11 @@
 """SendGrid's API against a double that checks requests the way SendGrid does."""
 import pytest
+import requests
 
 from statusmail.mail import errors
 from statusmail.mail.compose import build_message
 from statusmail.mail.sendgrid import SendGridTransport
-from tests.mail.sendgrid_double import SendGridDouble
+from tests.mail.sendgrid_double import INVALID_ADDRESS, SendGridDouble
 from tests.support.smtp import free_port
 
 KEY = "SG.test-key"
@@ -37,7 +38,7 @@ def test_a_refused_payload_is_a_provider_error_naming_the_field(app, sendgrid):
     with pytest.raises(errors.ProviderError) as caught:
         _send(app, recipient="not-an-address")
     assert caught.value.code == 400
-    assert "Each to object must have an email address" in caught.value.server_reply
+    assert INVALID_ADDRESS in caught.value.server_reply
 
 
 def test_rate_limited_is_temporary(app, sendgrid):
@@ -54,3 +55,67 @@ def test_unreachable_api_is_named(app):
     app.config["SENDGRID_API_URL"] = "http://api.sendgrid.invalid"
     with pytest.raises(errors.DnsError):
         _send(app)
+
+
+SHARED = {"from": {"email": "status@example.com"}, "subject": "Hi",
+          "content": [{"type": "text/plain", "value": "Hello -link-"}]}
+
+
+def _person(number, **extra):
+    return {"to": [{"email": f"user{number}@example.org"}], **extra}
+
+
+def _send_personalized(app, personalizations):
+    with app.app_context(), SendGridTransport(KEY, timeout=5) as transport:
+        return transport.send_personalized(SHARED, personalizations)
+
+
+def test_many_recipients_in_one_request(app, sendgrid):
+    assert _send_personalized(app, [_person(n, substitutions={"-link-": f"/u/{n}"})
+                                    for n in range(1000)])[0] == 202
+    [(_, payload)] = sendgrid.requests
+    assert len(payload["personalizations"]) == 1000
+
+
+def test_the_double_refuses_what_sendgrid_refuses(app, sendgrid):
+    too_many = [_person(n) for n in range(1001)]
+    with app.app_context(), SendGridTransport(KEY, timeout=5) as transport:
+        with pytest.raises(ValueError):
+            transport.send_personalized(SHARED, too_many)
+    # Past the transport's own check, as another client could send them.
+    for personalizations, expected in [
+            (too_many, "more than 1000 personalizations"),
+            ([{"to": [{"email": f"a{n}@example.org"} for n in range(600)]},
+              {"to": [{"email": f"b{n}@example.org"} for n in range(600)]}],
+             "may not exceed 1000 per request"),
+    ]:
+        answer = requests.post(sendgrid.url + "/v3/mail/send",
+                               json={**SHARED, "personalizations": personalizations},
+                               headers={"Authorization": f"Bearer {KEY}"}, timeout=5)
+        assert answer.status_code == 400 and expected in answer.text
+    assert not sendgrid.requests
+
+
+@pytest.mark.parametrize("extra, field", [
+    ({"substitutions": {"-link-": "x" * 10_000}}, "personalizations.1.substitutions"),
+    ({"substitutions": {"-link-": 5}}, "personalizations.1.substitutions"),
+    ({"custom_args": {"delivery_id": 5}}, "personalizations.1.custom_args"),
+    ({"headers": {"To": "someone@example.org"}}, "personalizations.1.headers"),
+    ({"to": [{"email": "user1@example.org"}, {"email": "USER1@example.org"}]},
+     "personalizations.1.to.1.email"),
+    ({"to": []}, "personalizations.1.to"),
+])
+def test_a_refused_personalization_is_named_and_nothing_is_sent(app, sendgrid, extra, field):
+    with pytest.raises(errors.PersonalizationsRefusedError) as caught:
+        _send_personalized(app, [_person(0), _person(1, **extra), _person(2)])
+    assert caught.value.refused.keys() == {1} and caught.value.code == 400
+    assert not sendgrid.requests and sendgrid.received == 1
+
+
+def test_a_refused_shared_part_is_a_provider_error(app, sendgrid):
+    with app.app_context(), SendGridTransport(KEY, timeout=5) as transport:
+        with pytest.raises(errors.ProviderError) as caught:
+            transport.send_personalized({**SHARED, "from": {"email": "nobody"}},
+                                        [_person(0), _person(1)])
+    assert not isinstance(caught.value, errors.PersonalizationsRefusedError)
+    assert "from email" in caught.value.server_reply
