@@ -32,7 +32,8 @@ import tempfile
 import time
 from datetime import timedelta
 
-from fanout_throughput import ROOT, add_subscribers, configure_sending, prepare_environment
+from fanout_memory import seed_subscribers
+from fanout_throughput import ROOT, configure_sending, prepare_environment
 from harness import wait_until
 from kill_windows import TARGETS, AcceptedIndex, held_by, last_accepted, stop_in_phase
 
@@ -89,7 +90,7 @@ def _make_world(args, sink):
         db.drop_all()
         db.create_all()
         configure_sending(sink.port)
-        add_subscribers(0, args.subscribers)
+        seed_subscribers(app, args.subscribers)
     os.environ["REDIS_URL"] = app.config["REDIS_URL"]  # the workers share this Redis
     return app, settings
 
