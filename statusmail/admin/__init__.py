@@ -60,4 +60,4 @@ from . import (  # noqa: E402,F401
     incident_templates, incidents, maintenances, markdown_preview, notifications, overview,
     subscriber_transfers, subscribers, suppressions,
 )
-from . import account, audit_log, password_reset  # noqa: E402,F401
+from . import account, audit_log, dkim, password_reset  # noqa: E402,F401

@@ -26,6 +26,7 @@ DIAGNOSES = {
     "unsendable": "Message cannot be encoded",
     "unsendable_setting": "A setting cannot be put in a mail",
     "unexpected": "Unexpected error while sending",
+    "dkim_key": "DKIM key cannot be used",
 }
 
 
@@ -70,6 +71,8 @@ HINTS = {
                           "environment variable that sets it) and save.",
     "unexpected": "Nothing was sent for this mail. The worker's log holds the traceback; "
                   "other mail carries on.",
+    "dkim_key": "Open Email settings → DKIM signing: generate or paste the key again, or "
+                "disable signing. Nothing is sent unsigned while a key is enabled.",
 }
 
 
@@ -142,6 +145,7 @@ UnsendableError = _error("UnsendableError", "unsendable")
 UnsendableSettingError = _error("UnsendableSettingError", "unsendable_setting",
                                 provider_wide=True)
 UnexpectedError = _error("UnexpectedError", "unexpected")
+DkimKeyError = _error("DkimKeyError", "dkim_key", provider_wide=True)
 
 
 class PersonalizationsRefusedError(ProviderError):

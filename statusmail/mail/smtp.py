@@ -11,7 +11,7 @@ import ssl
 from . import errors, tls_probe
 from .addresses import credential_problem, require_recipient, require_sender
 from .base import Transport
-from .compose import envelope_sender, to_bytes
+from .compose import envelope_sender
 
 # smtplib's own transparency rule (``smtplib._quote_periods``, private): a line of the
 # message starting with "." gets another one.
@@ -159,7 +159,7 @@ class SmtpTransport(Transport):
         """One envelope per recipient (a multi-recipient envelope hides refusals)."""
         if self.smtp is None:
             self.open()
-        raw = raw if raw is not None else to_bytes(message)
+        raw = self.wire(message, raw)
         sender, recipient = envelope_sender(message), message.recipients[0]
         require_sender(sender)
         require_recipient(recipient)

@@ -10,8 +10,9 @@ from . import errors
 from .addresses import require_recipient, require_sender
 from .base import Transport
 from .capture_store import store_captured
-from .compose import envelope_sender, sender_domain, to_bytes
+from .compose import envelope_sender, sender_domain
 from .sendgrid import SendGridTransport
+from .signing import enabled_signer
 from .smtp import SmtpTransport
 
 __all__ = ["open_transport", "Transport", "CaptureTransport", "SmtpTransport",
@@ -22,19 +23,21 @@ CAPTURED_REPLY_PREFIX = "captured locally as #"
 def open_transport(settings, secrets=None):
     """The transport the settings ask for; capture while none is configured.
 
+    SMTP and capture sign with the enabled DKIM keys; SendGrid's API takes fields, not
+    MIME, and SendGrid signs with the domain authenticated in its own settings.
     ``secrets`` (``smtp_password``, ``sendgrid_api_key``) replace the stored, encrypted ones
     they name: Email settings tries typed values before they are saved.
     """
     secrets = secrets or {}
     if settings.provider == "smtp" and settings.smtp_host:
         password = _secret(secrets.get("smtp_password"), settings.smtp_password_encrypted)
-        return SmtpTransport(
+        return _signed(SmtpTransport(
             host=settings.smtp_host, port=settings.smtp_port, security=settings.smtp_security,
             username=settings.smtp_username or None, password=password,
             timeout=settings.smtp_timeout, unverified_host=settings.smtp_tls_unverified_host,
             helo_domain=sender_domain(settings.from_address or ""),
             ca_file=current_app.config.get("STATUSMAIL_SMTP_CA_FILE"),
-        )
+        ))
     api_key = secrets.get("sendgrid_api_key")
     if settings.provider == "sendgrid" and (api_key or settings.sendgrid_api_key_encrypted):
         api_key = _secret(api_key, settings.sendgrid_api_key_encrypted)
@@ -42,7 +45,12 @@ def open_transport(settings, secrets=None):
     if settings.provider in ("smtp", "sendgrid"):
         raise errors.NotConfiguredError(f"{settings.provider} is selected but its host or key "
                                         "is missing; complete Email settings.")
-    return CaptureTransport()
+    return _signed(CaptureTransport())
+
+
+def _signed(transport):
+    transport.signer = enabled_signer()
+    return transport
 
 
 def _secret(typed, stored):
@@ -65,7 +73,7 @@ class CaptureTransport(Transport):
     name = "capture"
 
     def send(self, message, raw=None):
-        raw = raw if raw is not None else to_bytes(message)
+        raw = self.wire(message, raw)
         require_sender(envelope_sender(message))
         require_recipient(message.recipients[0])
         row = store_captured(envelope_sender(message), message.recipients[0],

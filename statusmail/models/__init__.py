@@ -25,6 +25,7 @@ from .counts import DeliveryStateCount, SubscriberStatusCount  # noqa: E402
 from .captured_usage import CapturedMailUsage  # noqa: E402
 from .incident_templates import IncidentTemplate, IncidentTemplateComponent  # noqa: E402
 from .suppressions import EventWebhookSettings, ProviderEvent, Suppression  # noqa: E402
+from .dkim import DkimKey  # noqa: E402
 from . import search  # noqa: E402,F401  (the search index DDL)
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "SubscriberTransfer", "SubscriberImportRow",
     "DeliveryStateCount", "SubscriberStatusCount", "CapturedMailUsage", "IncidentTemplate",
     "IncidentTemplateComponent", "Suppression", "ProviderEvent", "EventWebhookSettings",
+    "DkimKey",
 ]

@@ -75,6 +75,11 @@ LABELS = {
     "suppression_lifted": "Suppression lifted",
     "event_webhook_key_changed": "Event webhook key changed",
     "queue_action": "Queues dashboard action",
+    "dkim_key_generated": "DKIM key generated",
+    "dkim_key_pasted": "DKIM key pasted",
+    "dkim_key_enabled": "DKIM key enabled",
+    "dkim_key_disabled": "DKIM key disabled",
+    "dkim_key_deleted": "DKIM key deleted",
 }
 
 

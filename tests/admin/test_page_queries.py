@@ -8,6 +8,7 @@ from tests.support.sql import counting_statements
 PAGES = [
     "/admin/",
     "/admin/email",
+    "/admin/email/dkim",
     "/admin/email/test",
     "/admin/email/test/{test_send}",
     "/admin/email/test/{test_send}.json",
