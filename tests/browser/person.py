@@ -9,7 +9,15 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
 from tests.support import web
+
+# A key a person would paste on the DKIM page: made fresh for each test run.
+PASTED_DKIM_KEY = ed25519.Ed25519PrivateKey.generate().private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+    serialization.NoEncryption()).decode()
 
 # name → value, or (endpoint, name) → value where one page means something else by it.
 FIELD_VALUES = {
@@ -37,6 +45,12 @@ FIELD_VALUES = {
     ("admin.event_webhook", "public_key"):
         "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE0xwoAH2DtMVtBEdA5QPsCBMi"
         "9wrySYDXffwtpyS4+zNflVeVLiKb6JJHsEvt+s3c4HxOrSoaTiv6x0H1AeoAhw==",
+    # DKIM: a domain and a selector per form (each new key needs its own), a real key.
+    ("admin.dkim", "generate-domain"): "example.com",
+    ("admin.dkim", "generate-selector"): "crawl1",
+    ("admin.dkim", "paste-domain"): "example.com",
+    ("admin.dkim", "paste-selector"): "crawl2",
+    ("admin.dkim", "paste-private_key"): PASTED_DKIM_KEY,
 }
 # Boxes whose tick means "throw something away" rather than "yes": a person filling in
 # the rest of the form leaves them alone.
