@@ -23,6 +23,7 @@ _FORMS = """() => [...document.forms].map((form, index) => {
   const button = form.querySelector('button:not([type]), button[type=submit], input[type=submit]');
   return {index, method: (form.getAttribute('method') || 'get').toLowerCase(),
           action: form.action, layout: !!form.closest('header'),
+          download: form.hasAttribute('data-download'),
           button: button ? (button.textContent || button.value).trim().replace(/\\s+/g, ' ') : null};
 })"""
 _STRAY_ATTRIBUTES = """() => [...document.querySelectorAll('*')].flatMap(el =>
@@ -113,6 +114,13 @@ class Crawl:
                                    "!e.checkValidity()).map(e => e.name + ': ' + e.validationMessage)")
         if invalid:
             self.findings.append(f"{where}: the browser refuses to send it: {invalid}")
+            return
+        if form["download"]:  # answered with a file (an export): the page stays
+            with self.page.expect_download() as download:
+                submit_button(locator).click()
+            failure = download.value.failure()
+            if failure:
+                self.findings.append(f"{where}: the download failed: {failure}")
             return
         before = self._signature()
         with self.page.expect_navigation() as navigation:
