@@ -19,6 +19,7 @@ from .forms import ActionForm, PreferencesForm, SubscribeForm, WidgetSubscribeFo
 
 FRAMABLE_ENDPOINTS = frozenset({"public.widget"})
 SUBSCRIPTION_ENDPOINTS = frozenset({"public.subscribe", "public.confirm", "public.manage",
+                                    "public.manage_confirmation",
                                     "public.unsubscribe", "public.unsubscribe_one_click",
                                     "public.not_me"})
 
@@ -191,6 +192,12 @@ def manage_page(token):
     })
     form.components.choices = [SelectChoice(c.id, c.name)
                               for _, components in groups for c in components]
+    saveable = subscriber.status == "confirmed"
+    if request.method == "POST" and not saveable:
+        # Preferences of a subscription nobody confirmed (or that ended) would be saved for
+        # nothing: the page says why and offers the way back, the server refuses the save.
+        return _manage_page(form, subscriber, groups, saveable,
+                            refused=_NOT_SAVEABLE[subscriber.status]), 409
     if form.validate_on_submit():
         service.update_preferences(
             subscriber, all_components=form.scope.data == "all",
@@ -199,12 +206,46 @@ def manage_page(token):
             notify_component_changes=form.notify_component_changes.data)
         flash("Your preferences are saved.", "success")
         return redirect(url_for("public.manage", token=token))
-    unsubscribe_url = url_for("public.unsubscribe",
-                              token=service.link_token("unsubscribe", subscriber))
-    page = render_template("public/manage.html", form=form, subscriber=subscriber,
-                           groups=groups, leave_form=ActionForm(formdata=None),
-                           unsubscribe_url=unsubscribe_url)
-    return page, 400 if form.errors else 200
+    return _manage_page(form, subscriber, groups, saveable), 400 if form.errors else 200
+
+
+_NOT_SAVEABLE = {
+    "pending": "Nothing was saved: this address is not confirmed yet.",
+    "unsubscribed": "Nothing was saved: you are unsubscribed.",
+    "bounced": "Nothing was saved: mail to this address bounced.",
+}
+
+
+def _manage_page(form, subscriber, groups, saveable, refused=None):
+    token = service.link_token("unsubscribe", subscriber)
+    return render_template(
+        "public/manage.html", form=form, subscriber=subscriber, groups=groups,
+        saveable=saveable, refused=refused, leave_form=ActionForm(formdata=None),
+        unsubscribe_url=url_for("public.unsubscribe", token=token),
+        confirmation_url=url_for("public.manage_confirmation",
+                                 token=service.link_token("manage", subscriber)))
+
+
+@bp.route("/manage/<token>/confirmation", methods=["POST"], endpoint="manage_confirmation")
+@limiter.limit("10/minute;20/hour", methods=["POST"])
+def manage_confirmation(token):
+    """The way back for a subscription that cannot take preferences: a pending one gets
+    its confirmation mail again, an ended one subscribes again (confirmed by mail, like
+    any sign-up; its old links stop working)."""
+    try:
+        subscriber = service.subscriber_from_token("manage", token)
+    except TokenInvalid:
+        return _bad_link("This link is not valid",
+                         "Copy the whole link from the latest mail we sent you.")
+    if subscriber is None:
+        return _stale_link()
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return _bad_link("This form has expired", "Reload the page and try again.")
+    if subscriber.status == "confirmed":
+        return redirect(url_for("public.manage", token=token))
+    service.request_subscription(subscriber.email, source=subscriber.source)
+    return render_template("public/confirm_resent.html", email=subscriber.email)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"], endpoint="unsubscribe")

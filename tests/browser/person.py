@@ -58,6 +58,12 @@ LEAVE_UNTICKED = ("remove_",)
 # Fields the page locks on purpose, and why. Any other field a person cannot type in fails.
 LOCKED_ON_PURPOSE = {
     ("admin.edit_maintenance", "starts_at"): "a window in progress has already started",
+    # A pending, unsubscribed or bounced subscription's preferences cannot be saved: the
+    # page locks them and offers the confirmation mail or subscribing again instead
+    # (tests/public/test_manage_honesty.py checks a confirmed one's stay open).
+    **{("public.manage", name): "only a confirmed subscription's preferences can be saved"
+       for name in ("notify_incidents", "notify_maintenance", "notify_component_changes",
+                    "scope", "components")},
 }
 CSV_UPLOAD = b"email\nimported-in-browser@example.net\n"
 
