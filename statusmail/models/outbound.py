@@ -1,8 +1,9 @@
-"""One-off mail (confirmation, password reset, test send) and mail captured locally."""
+"""One-off mail (confirmation, manage link, password reset, test send) and mail captured
+locally."""
 from ..extensions import db
 from . import utcnow
 
-OUTBOUND_KINDS = ("confirm", "password_reset", "test")
+OUTBOUND_KINDS = ("confirm", "manage_link", "password_reset", "test")
 
 
 class OutboundMail(db.Model):

@@ -70,6 +70,11 @@ class WidgetSubscribeForm(SubscribeForm):
         csrf_class = OriginCheckedCSRF
 
 
+class ManageLinkForm(WidgetSubscribeForm):
+    """"Email me my manage link": no session cookie either, so that it sits in the cached
+    status page (the same bytes for everyone) and in the widget's frame."""
+
+
 class ActionForm(FlaskForm):
     """A button with a CSRF token: confirm, resend, unsubscribe."""
 

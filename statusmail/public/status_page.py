@@ -7,6 +7,7 @@ from ..services.status_page import HISTORY_PAGES, status_overview
 from ..services.status_page import history as history_days
 from ..services.timezones import operator_zone
 from . import bp
+from .forms import ManageLinkForm
 from .page_cache import cached_page
 
 
@@ -17,7 +18,8 @@ def _page(template, **context):
 @bp.route("/")
 @cached_page
 def index():
-    return _page("public/index.html", **status_overview())
+    return _page("public/index.html", manage_link_form=ManageLinkForm(formdata=None),
+                 **status_overview())
 
 
 @bp.route("/incidents/<int:incident_id>")

@@ -11,15 +11,17 @@ from ..extensions import csrf, limiter
 from ..models import SiteSettings
 from ..security_headers import allow_any_framing
 from ..services import subscriptions as service
+from ..services.manage_links import request_manage_link
 from ..services.validation import InvalidEmail, normalize_email
 from ..tokens import TokenExpired, TokenInvalid
 from . import bp
 from .page_cache import cached_page
-from .forms import ActionForm, PreferencesForm, SubscribeForm, WidgetSubscribeForm
+from .forms import ActionForm, ManageLinkForm, PreferencesForm, SubscribeForm, \
+    WidgetSubscribeForm
 
 FRAMABLE_ENDPOINTS = frozenset({"public.widget"})
 SUBSCRIPTION_ENDPOINTS = frozenset({"public.subscribe", "public.confirm", "public.manage",
-                                    "public.manage_confirmation",
+                                    "public.manage_confirmation", "public.manage_link",
                                     "public.unsubscribe", "public.unsubscribe_one_click",
                                     "public.not_me"})
 
@@ -43,6 +45,20 @@ per_address_limit = limiter.shared_limit(
     "5/hour;10/day", scope="subscribe-address", methods=["POST"], key_func=_address_key,
     exempt_when=lambda: not _posted_address(),
     error_message="too many sign-ups for this address")
+
+
+def _manage_link_address_key():
+    return "manage-link-address:" + _posted_address()
+
+
+# Like sign-up: per network and per address, the page and the status page's form alike.
+manage_link_ip_limit = limiter.shared_limit(
+    "5/minute;30/hour", scope="manage-link-ip", methods=["POST"],
+    error_message="too many requests from your network")
+manage_link_address_limit = limiter.shared_limit(
+    "3/hour;10/day", scope="manage-link-address", methods=["POST"],
+    key_func=_manage_link_address_key, exempt_when=lambda: not _posted_address(),
+    error_message="too many requests for this address")
 
 
 @bp.after_request
@@ -81,6 +97,23 @@ def subscribe():
 @cached_page
 def widget():
     return _subscribe(WidgetSubscribeForm(), "public/widget.html", "widget")
+
+
+@bp.route("/manage-link", methods=["GET", "POST"], endpoint="manage_link")
+@csrf.exempt  # the form checks Origin and its own signed token (it sits in cached pages)
+@manage_link_ip_limit
+@manage_link_address_limit
+def manage_link():
+    """"Email me my manage link". Every accepted request gets the same answer and does
+    the same work (services/manage_links.py): it never tells who is subscribed."""
+    form = ManageLinkForm()
+    if not form.is_submitted():
+        return render_template("public/manage_link.html", form=form)
+    if form.validate() or (form.filled_by_bot and not form.csrf_token.errors):
+        if not form.filled_by_bot:
+            request_manage_link(form.normalized_email)
+        return render_template("public/manage_link.html", sent=True)
+    return render_template("public/manage_link.html", form=form), 400
 
 
 def _bad_link(title, message, status=400):

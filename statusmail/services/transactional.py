@@ -1,4 +1,4 @@
-"""Rendering one-off mail: subscription confirmation, password reset, test send."""
+"""Rendering one-off mail: subscription confirmation, manage link, password reset, test send."""
 from flask import render_template
 
 from ..extensions import db
@@ -7,6 +7,7 @@ from ..models import AdminUser, Subscriber
 from ..tokens import make_subscriber_token, make_token
 from .delivery_settings import delivery_settings
 from .links import external_url
+from .manage_links import manage_link_recipient
 from .timezones import format_local, zone_or_utc
 
 
@@ -59,6 +60,18 @@ def render_outbound(row, settings=None):
         text, html = _render("confirm", confirm_url=external_url("public.confirm", token=token),
                              not_me_url=external_url("public.not_me", token=not_me),
                              why=why_confirmation(subscriber, row, settings), **common)
+    elif row.kind == "manage_link":
+        subscriber = manage_link_recipient(row)
+        if subscriber is None:
+            return None
+        confirmed = subscriber.status == "confirmed"
+        purpose, endpoint = ("manage", "public.manage") if confirmed else \
+            ("confirm", "public.confirm")
+        link = external_url(endpoint, token=make_subscriber_token(purpose, subscriber.id,
+                                                                  subscriber.link_key))
+        subject = (f"Your {settings.status_page_name} notification preferences" if confirmed
+                   else f"Confirm your subscription to {settings.status_page_name}")
+        text, html = _render("manage_link", confirmed=confirmed, link=link, **common)
     elif row.kind == "password_reset":
         user = db.session.get(AdminUser, row.admin_user_id)
         if user is None:
