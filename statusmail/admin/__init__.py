@@ -58,6 +58,6 @@ def _has_endpoint(endpoint):
 from . import (  # noqa: E402,F401
     api_tokens, audience, auth, captured, components, email_settings, incident_drafts,
     incident_templates, incidents, maintenances, markdown_preview, notifications, overview,
-    subscriber_transfers, subscribers, suppressions,
+    subscriber_additions, subscriber_transfers, subscribers, suppressions,
 )
 from . import account, audit_log, dkim, password_reset  # noqa: E402,F401

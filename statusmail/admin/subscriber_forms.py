@@ -1,12 +1,18 @@
 """Forms for the subscriber pages: list filters, remove, resend confirmation, CSV import."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, RadioField, SearchField, SelectField
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SearchField, SelectField
+from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..form_fields import PlainText
+from ..services.subscriber_additions import CONSENT_NOTE_MAX, consent_note_problem
 from ..services.subscriber_admin import STATUS_FILTERS
+from ..services.validation import InvalidEmail, normalize_email
+
+CONSENT_HELP = ("How this person agreed to receive notices, kept in their history: "
+                "“asked by phone 2026-12-01”, “signed up at the stand”.")
 
 
 class SubscriberFilterForm(FlaskForm):
@@ -63,3 +69,40 @@ class ImportForm(FlaskForm):
         if self.mode.data == "mark_confirmed" and not field.data:
             raise ValidationError("To mark addresses as confirmed, confirm that you have these "
                                   "people's consent — or choose to send a confirmation mail.")
+
+
+class ConsentNoteField(TextAreaField):
+    def __init__(self, label="Consent note", **kwargs):
+        super().__init__(label, description=CONSENT_HELP,
+                         render_kw={"rows": 2, "maxlength": CONSENT_NOTE_MAX}, **kwargs)
+
+
+class AddSubscriberForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired("Enter an email address.")],
+                       render_kw={"autocomplete": "off"})
+    confirm = RadioField("Confirmation", default="send", choices=[
+        SelectChoice("send", "Send a confirmation mail: they get notices once they confirm"),
+        SelectChoice("skip", "Mark confirmed now, without a mail (needs a consent note)"),
+    ])
+    consent_note = ConsentNoteField()
+
+    def validate_email(self, field):
+        try:
+            self.normalized_email = normalize_email(field.data)
+        except InvalidEmail as exc:
+            raise ValidationError(str(exc)) from None
+
+    def validate_consent_note(self, field):
+        if self.confirm.data == "skip":
+            problem = consent_note_problem(field.data)
+            if problem:
+                raise ValidationError(problem)
+
+
+class MarkConfirmedForm(ActionForm):
+    consent_note = ConsentNoteField()
+
+    def validate_consent_note(self, field):
+        problem = consent_note_problem(field.data)
+        if problem:
+            raise ValidationError(problem)

@@ -6,10 +6,13 @@ from flask import flash, redirect, render_template, request, url_for
 from ..extensions import db
 from ..models import Subscriber
 from ..services import subscriber_admin as admin_service
+from ..services.subscriber_additions import history
 from ..services.keyset import cursor_args
 from ..services.suppressions import active_for as active_suppression
 from . import bp
-from .subscriber_forms import ActionForm, ExportForm, RemoveSubscriberForm, SubscriberFilterForm
+from .subscriber_forms import (
+    ActionForm, ExportForm, MarkConfirmedForm, RemoveSubscriberForm, SubscriberFilterForm,
+)
 
 PER_PAGE = 50
 
@@ -51,8 +54,9 @@ def subscriber_detail(subscriber_id):
         "admin/subscriber_detail.html", subscriber=subscriber,
         components=subscriber.components if not subscriber.all_components else [],
         deliveries=admin_service.delivery_history(subscriber_id),
-        outbound=admin_service.one_off_mails(subscriber_id),
+        outbound=admin_service.one_off_mails(subscriber_id), history=history(subscriber),
         history_limit=admin_service.HISTORY_LIMIT, action_form=ActionForm(),
+        confirm_form=MarkConfirmedForm(formdata=None),
         suppression=active_suppression(subscriber.email))
 
 

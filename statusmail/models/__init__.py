@@ -15,7 +15,7 @@ from .status import (  # noqa: E402
     Component, Incident, IncidentComponent, IncidentUpdate, Maintenance, MaintenanceUpdate,
     maintenance_components,
 )
-from .subscribers import Subscriber, subscriber_components  # noqa: E402
+from .subscribers import Subscriber, SubscriberEvent, subscriber_components  # noqa: E402
 from .notifications import Delivery, Notification  # noqa: E402
 from .outbound import CapturedMail, OutboundMail  # noqa: E402
 from .api_tokens import ApiToken  # noqa: E402
@@ -31,8 +31,8 @@ from . import search  # noqa: E402,F401  (the search index DDL)
 __all__ = [
     "utcnow", "AdminUser", "SiteSettings", "Component", "Incident", "IncidentComponent",
     "IncidentUpdate", "Maintenance", "MaintenanceUpdate", "maintenance_components", "Subscriber",
-    "subscriber_components", "Notification", "Delivery", "OutboundMail", "CapturedMail", "ApiToken",
-    "AdminSession", "AuditEvent",
+    "SubscriberEvent", "subscriber_components", "Notification", "Delivery", "OutboundMail",
+    "CapturedMail", "ApiToken", "AdminSession", "AuditEvent",
     "SubscriberTransfer", "SubscriberImportRow",
     "DeliveryStateCount", "SubscriberStatusCount", "CapturedMailUsage", "IncidentTemplate",
     "IncidentTemplateComponent", "Suppression", "ProviderEvent", "EventWebhookSettings",

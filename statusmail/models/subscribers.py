@@ -54,3 +54,23 @@ class Subscriber(db.Model):
     @property
     def receives_notifications(self):
         return self.status == "confirmed"
+
+
+SUBSCRIBER_EVENT_KINDS = ("added", "marked_confirmed")
+
+
+class SubscriberEvent(db.Model):
+    """A line in a subscriber's history that the row's own columns cannot tell: who added
+    the address or marked it confirmed, and the consent they recorded for it."""
+    __tablename__ = "subscriber_events"
+
+    id = db.Column(db.Integer, primary_key=True)
+    subscriber_id = db.Column(db.ForeignKey("subscribers.id", ondelete="CASCADE"),
+                              nullable=False, index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    kind = db.Column(db.String(32), nullable=False)
+    # Who did it: an admin's address, or "API token <name>".
+    actor = db.Column(db.String(254))
+    # "sent a confirmation mail" / "marked confirmed" and the consent note, in words.
+    detail = db.Column(db.Text, nullable=False, default="")
+    consent_note = db.Column(db.Text)

@@ -40,6 +40,8 @@ LABELS = {
     "audit_settings_saved": "Audit log settings saved",
     "audit_log_exported": "Audit log exported",
     "subscriber_removed": "Subscriber removed",
+    "subscriber_added": "Subscriber added",
+    "subscriber_marked_confirmed": "Subscriber marked confirmed",
     "subscriber_links_invalidated": "Subscriber's links invalidated",
     "subscriber_confirmation_resent": "Confirmation mail sent again",
     "subscribers_exported": "Subscribers exported",

@@ -6,8 +6,8 @@ from sqlalchemy import and_, column, delete, func, select, table
 
 from ..extensions import db
 from ..models import (
-    Delivery, Notification, OutboundMail, Subscriber, SubscriberStatusCount, subscriber_components,
-    utcnow,
+    Delivery, Notification, OutboundMail, Subscriber, SubscriberEvent, SubscriberStatusCount,
+    subscriber_components, utcnow,
 )
 from ..models.search import SEARCH_TABLE
 from ..models.subscribers import SUBSCRIBER_STATUSES
@@ -184,6 +184,7 @@ def remove_subscriber(subscriber_id):
     email = subscriber.email
     db.session.execute(delete(Delivery).where(Delivery.subscriber_id == subscriber_id))
     db.session.execute(delete(OutboundMail).where(OutboundMail.subscriber_id == subscriber_id))
+    db.session.execute(delete(SubscriberEvent).where(SubscriberEvent.subscriber_id == subscriber_id))
     db.session.execute(delete(subscriber_components)
                        .where(subscriber_components.c.subscriber_id == subscriber_id))
     db.session.delete(subscriber)
