@@ -118,6 +118,15 @@
         url.searchParams.delete("component");
         componentIds(form).forEach(function (id) { url.searchParams.append("component", id); });
       }
+      if (el.hasAttribute("data-audience-stages")) {
+        // A maintenance form: which of its stages (announce, remind, start, complete) send.
+        url.searchParams.delete("stage");
+        form.querySelectorAll('input[type="checkbox"][name^="notify_"]:checked').forEach(function (box) {
+          url.searchParams.append("stage", box.name.slice("notify_".length));
+        });
+        var minutes = form.querySelector('input[name="reminder_minutes"]');
+        url.searchParams.set("reminder_minutes", minutes && /^\d+$/.test(minutes.value) ? minutes.value : "0");
+      }
       fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
         .then(function (data) { if (mine === asked) { sentence.textContent = data.sentence; } })

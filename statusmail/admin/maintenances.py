@@ -10,7 +10,7 @@ from ..models import Maintenance
 from ..request_input import page_number
 from ..services import delivery_log
 from ..services import maintenance as service
-from ..services.audience import preview
+from ..services.audience import maintenance_stages_preview, preview
 from ..services.components import ordered_components
 from ..services.status import StatusError, find
 from ..services.timezones import operator_zone, to_local, to_utc
@@ -148,9 +148,15 @@ def _form_page(form, maintenance):
     """The schedule/edit page, with the audience its notices would have for the
     components ticked now (as posted, when the form comes back)."""
     chosen = [cid for cid in (form.component_ids.data or []) if isinstance(cid, int)]
+    window = maintenance.status if maintenance is not None else "new"
+    minutes = form.reminder_minutes.data
+    audience = maintenance_stages_preview(
+        chosen, notify=form.notify.data, window=window,
+        switched_on=[stage for stage in ("scheduled", "reminder", "started", "completed")
+                     if getattr(form, f"notify_{stage}").data],
+        reminder_minutes=minutes if isinstance(minutes, int) and minutes > 0 else 0)
     return render_template("admin/maintenance_form.html", form=form, maintenance=maintenance,
-                           chosen_components=chosen,
-                           audience=preview("maintenance_scheduled", chosen),
+                           chosen_components=chosen, audience=audience, audience_window=window,
                            description_preview=(to_html(form.description.data)
                                                 if "preview" in request.form
                                                 and form.description.data else None))

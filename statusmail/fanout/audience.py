@@ -80,10 +80,14 @@ class AudienceSize:
 
     def summary(self):
         """"This notifies 1,234 subscribers (all components: 1,100; Database: 134)"."""
+        return "This notifies " + self.counted()
+
+    def counted(self):
+        """"1,234 subscribers (all components: 1,100; Database: 134)"."""
         noun = "subscriber" if self.total == 1 else "subscribers"
         parts = [f"all components: {self.whole_page:,}"]
         parts += [f"{name}: {count:,}" for _, name, count in self.by_component]
-        return f"This notifies {self.total:,} {noun} ({'; '.join(parts)})"
+        return f"{self.total:,} {noun} ({'; '.join(parts)})"
 
     def as_json(self):
         return {"total": self.total, "whole_page": self.whole_page,

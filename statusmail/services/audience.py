@@ -52,3 +52,73 @@ def parse_component_ids(values):
             raise AudienceQueryError(f"Component ids are whole numbers, not {value[:40]!r}.")
         ids.append(int(value))
     return ids
+
+
+# What each stage switch of a window is called on the page, in the order they happen.
+MAINTENANCE_STAGES = ("scheduled", "reminder", "started", "completed")
+# Stages still to come: a new window has all four; an edited one is announced already,
+# a running one has only its completion left.
+STAGES_AHEAD = {"new": MAINTENANCE_STAGES, "scheduled": MAINTENANCE_STAGES[1:],
+                "in_progress": ("completed",)}
+
+
+@dataclass(frozen=True)
+class StagesPreview:
+    """Who gets which notice of a maintenance window, given its switches.
+
+    Every maintenance notice has the same audience clause (the maintenance family and
+    the window's components, :func:`statusmail.fanout.audience.audience_condition`), so
+    one count states it for each stage; the switches decide which stages send.
+    """
+    preview: AudiencePreview
+    notify: bool
+    sending: tuple
+    silent: tuple
+    reminder_minutes: int
+
+    def _label(self, stage):
+        if stage == "reminder":
+            return (f"the reminder ({self.reminder_minutes:,} minute"
+                    f"{'' if self.reminder_minutes == 1 else 's'} before the start)")
+        return {"scheduled": "the announcement (on saving)", "started": "the start",
+                "completed": "the completion"}[stage]
+
+    def sentence(self):
+        if not self.notify:
+            return "Nobody will be mailed at any stage: \u201cNotify subscribers\u201d is off."
+        if not self.sending:
+            return "No stage of this window mails anyone: every stage\u2019s switch is off."
+        mailed = [self._label(stage) for stage in self.sending]
+        text = (f"This notifies {self.preview.size.counted()} at "
+                f"{'each of ' if len(mailed) > 1 else ''}{_and_list(mailed)}.")
+        if self.silent:
+            text += f" No mail at {_and_list([self._label(s) for s in self.silent])}."
+        if not self.preview.notifications_enabled:
+            text = ("Email notifications are off (see Overview): nobody will be mailed. "
+                    "With them on: " + text.replace("This notifies", "this would notify", 1))
+        return text
+
+    def as_json(self):
+        return {**self.preview.as_json(), "sentence": self.sentence(),
+                "stages": list(self.sending), "silent_stages": list(self.silent)}
+
+
+def maintenance_stages_preview(component_ids, *, notify, switched_on, reminder_minutes,
+                               window="new"):
+    """``switched_on``: the stage names whose switch is on; ``window``: "new", or the
+    status of the window being edited."""
+    if window not in STAGES_AHEAD:
+        raise AudienceQueryError(f"Unknown window state {window!r}.")
+    ahead = STAGES_AHEAD[window]
+    wanted = {stage for stage in switched_on if stage in MAINTENANCE_STAGES}
+    if not reminder_minutes:
+        wanted.discard("reminder")
+    return StagesPreview(
+        preview("maintenance_scheduled", component_ids), notify=bool(notify),
+        sending=tuple(stage for stage in ahead if stage in wanted),
+        silent=tuple(stage for stage in ahead if stage not in wanted),
+        reminder_minutes=reminder_minutes or 0)
+
+
+def _and_list(words):
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)

@@ -46,6 +46,18 @@ def test_the_sentence_follows_components_and_notify(live_app, page):
     page.check(f"input[name=component_ids][value='{api}']")
     page.wait_for_function("s => document.querySelector(s).textContent.includes('API: 3')",
                            arg=SENTENCE)
+    # The maintenance line follows its stage switches too.
+    page.uncheck("input[name=notify_completed]")
+    page.wait_for_function(
+        "s => document.querySelector(s).textContent.includes('No mail at the completion')",
+        arg=SENTENCE)
+    assert "This notifies 5 subscribers (all components: 2; API: 3) at each of" \
+        in sentence.text_content()
+    for name in ("notify_scheduled", "notify_reminder", "notify_started"):
+        page.uncheck(f"input[name={name}]")
+    page.wait_for_function(
+        "s => document.querySelector(s).textContent.startsWith('No stage of this window')",
+        arg=SENTENCE)
 
 
 @pytest.mark.browser

@@ -202,6 +202,49 @@ def test_ids_no_column_can_hold_count_as_no_component(app, admin_client):
     _world(app)
     for component in ("-9223372036854775809", "9223372036854775808", "0"):
         response = submit(admin_client, "/admin/maintenance/new",
-                          {"title": "x", "component_ids": component, "preview": "1"})
+                          {"title": "x", "component_ids": component, "preview": "1",
+                           "notify": "y", "notify_scheduled": "y"})
         assert response.status_code == 200, component
         assert _stated(response.text) == (4, "all components: 4")
+
+
+def test_the_maintenance_form_states_which_stages_mail_whom(app, admin_client, smtp, run_jobs):
+    """The line follows the stage switches: the stages switched on are named with the
+    audience the fan-out mails at each, the others as sending nothing."""
+    api, database = _world(app)
+    form = {"title": "Database upgrade", "starts_at": "2040-06-01T22:00",
+            "ends_at": "2040-06-01T23:00", "component_ids": [str(database)], "notify": "y",
+            "notify_scheduled": "y", "notify_completed": "y", "reminder_minutes": "30"}
+    line = unescape(submit(admin_client, "/admin/maintenance/new",
+                           {**form, "preview": "1"}).text)
+    assert ("This notifies 6 subscribers (all components: 4; Database: 2) at each of the "
+            "announcement (on saving) and the completion. No mail at the reminder (30 minutes "
+            "before the start) and the start.") in line
+    reminding = unescape(submit(admin_client, "/admin/maintenance/new",
+                                {**form, "notify_reminder": "y", "preview": "1"}).text)
+    assert "at each of the announcement (on saving), the reminder (30 minutes before the " \
+           "start) and the completion. No mail at the start." in reminding
+    silent = unescape(submit(admin_client, "/admin/maintenance/new",
+                             {"title": "x", "notify": "y", "preview": "1"}).text)
+    assert "No stage of this window mails anyone" in silent
+    off = unescape(submit(admin_client, "/admin/maintenance/new",
+                          {**form, "notify": "", "preview": "1"}).text)
+    assert "Nobody will be mailed at any stage" in off
+
+    # The JSON the page's script asks for says the same, and the fan-out agrees.
+    figures = admin_client.get(
+        f"/admin/audience.json?stages=1&window=new&component={database}&stage=scheduled"
+        "&stage=completed&reminder_minutes=30").get_json()
+    assert figures["total"] == 6 and figures["stages"] == ["scheduled", "completed"]
+    assert figures["silent_stages"] == ["reminder", "started"]
+    submit(admin_client, "/admin/maintenance/new", form)
+    assert _mailed(smtp, run_jobs, 0) == 6
+    with app.app_context():
+        maintenance_id = db.session.scalar(select(Maintenance.id))
+    # Editing: the announcement is behind it; what is ahead is stated.
+    edit = unescape(admin_client.get(f"/admin/maintenance/{maintenance_id}/edit").text)
+    assert ("This notifies 6 subscribers (all components: 4; Database: 2) at the completion. "
+            "No mail at the reminder (30 minutes before the start) and the start.") in edit
+    bad = admin_client.get("/admin/audience.json?stages=1&window=nowhere")
+    assert bad.status_code == 400 and bad.is_json
+    assert admin_client.get("/admin/audience.json?stages=1&reminder_minutes=x").status_code == 400
