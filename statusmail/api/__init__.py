@@ -6,4 +6,4 @@ from ..extensions import csrf
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site request can carry one
 
-from . import maintenances, subscribers, views  # noqa: E402,F401  (route registration)
+from . import maintenances, parity, subscribers, views  # noqa: E402,F401  (route registration)
