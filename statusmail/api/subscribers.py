@@ -11,6 +11,7 @@ from ..models.subscribers import SUBSCRIBER_STATUSES
 from ..services import audit
 from ..services import subscriber_additions as additions
 from ..services.subscriber_admin import SubscriberActionRefused, remove_subscriber
+from ..services.text_validation import text_problem
 from ..services.validation import InvalidEmail, normalize_email
 from . import bp
 from .schemas import ApiError, json_body, utc
@@ -50,6 +51,9 @@ def _query_text(name):
     value = value.strip().lower()
     if not value or len(value) > EMAIL_MAX:
         raise ApiError(400, f"'{name}' must be 1 to {EMAIL_MAX} characters.", name)
+    problem = text_problem(value)
+    if problem:  # PostgreSQL refuses a NUL in a query outright: say so, not a 500
+        raise ApiError(400, f"'{name}': {problem}", name)
     return value
 
 

@@ -66,7 +66,8 @@ def test_filters_by_exact_address_prefix_and_status(app, api):
     ("status=gone", "status"), ("limit=0", "limit"), ("limit=101", "limit"),
     ("after=abc", "after"), ("after=-1", "after"), ("after=99999999999999999999", "after"),
     ("email=", "email"), ("email=a&email_prefix=b", "email"),
-    ("email_prefix=" + "a" * 255, "email_prefix"),
+    ("email_prefix=" + "a" * 255, "email_prefix"), ("email=a%00b", "email"),
+    ("email_prefix=%1b", "email_prefix"),
 ])
 def test_bad_query_parameters_are_json_400s(api, query, field):
     answer = api.get("/subscribers?" + query)
