@@ -22,6 +22,8 @@ def subscriber_add():
         except service.SubscriberExists as exc:
             flash(str(exc), "error")
             return redirect(url_for("admin.subscriber_detail", subscriber_id=exc.subscriber_id))
+        except service.AddressSuppressed as exc:
+            form.email.errors = [str(exc)]
         except SubscriberActionRefused as exc:
             form.consent_note.errors = [str(exc)]
         else:

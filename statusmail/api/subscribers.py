@@ -142,6 +142,8 @@ def create_subscriber():
     try:
         subscriber = additions.add_subscriber(email, confirm=confirm, consent_note=note,
                                               actor=api_actor(), source="api")
+    except additions.AddressSuppressed as exc:
+        raise ApiError(409, str(exc), "email") from None
     except additions.SubscriberExists as exc:
         response = jsonify(error=str(exc), field="email", id=exc.subscriber_id)
         response.headers["Location"] = url_for("api.get_subscriber",

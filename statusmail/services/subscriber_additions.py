@@ -16,6 +16,7 @@ from ..models import Subscriber, SubscriberEvent, utcnow
 from . import audit
 from .outbox import queue_outbound
 from .subscriber_admin import SubscriberActionRefused
+from .suppressions import is_suppressed
 from .text_validation import text_problem
 
 CONFIRM_CHOICES = ("send", "skip")
@@ -28,6 +29,12 @@ class SubscriberExists(SubscriberActionRefused):
     def __init__(self, subscriber):
         super().__init__(f"{subscriber.email} is already a subscriber ({subscriber.status}).")
         self.subscriber_id = subscriber.id
+
+
+class AddressSuppressed(SubscriberActionRefused):
+    def __init__(self, email):
+        super().__init__(f"{email} is on the suppression list: it is never mailed again, "
+                         "so it cannot be added. Lift the suppression first if that is wrong.")
 
 
 class ConsentNoteRequired(SubscriberActionRefused):
@@ -64,6 +71,8 @@ def add_subscriber(email, *, confirm, consent_note=None, actor, source="admin"):
     existing = Subscriber.query.filter_by(email=email).one_or_none()
     if existing is not None:
         raise SubscriberExists(existing)
+    if is_suppressed(email):
+        raise AddressSuppressed(email)
     now = utcnow()
     subscriber = Subscriber(email=email, source=source, created_at=now,
                             **({"status": "confirmed", "confirmed_at": now} if note else

@@ -173,3 +173,14 @@ def test_list_is_a_constant_number_of_queries(app, api, data):
     assert all(row["components"] == [{"id": component, "name": "Database"}]
                for row in listed.json["subscribers"])
     assert large == small, re.sub(r"\s+", " ", "\n".join(statements[-large:]))
+
+
+def test_a_suppressed_address_cannot_be_added(app, api):
+    from statusmail.services.suppressions import suppress
+    with app.app_context():
+        suppress("never@example.com", "not_me", "subscriber")
+    answer = api.post("/subscribers", json={"email": "never@example.com", "confirm": "skip",
+                                            "consent_note": "asked by phone"})
+    assert answer.status_code == 409 and "suppression list" in answer.json["error"]
+    with app.app_context():
+        assert Subscriber.query.count() == 0

@@ -128,3 +128,14 @@ def test_status_page_form_is_the_same_for_everyone(app):
     client = app.test_client(use_cookies=False)
     page = client.get("/")
     assert 'action="/manage-link"' in page.text and "Set-Cookie" not in page.headers
+
+
+def test_a_suppressed_address_gets_the_same_answer_and_no_mail(app, client, smtp, run_jobs,
+                                                               subscribers):
+    from statusmail.services.suppressions import suppress
+    subscribers.add("quiet@example.com")
+    with app.app_context():
+        suppress("quiet@example.com", "operator", "operator")
+    assert _ask(client, "quiet@example.com").status_code == 200
+    run_jobs()
+    assert smtp.messages == []
