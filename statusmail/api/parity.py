@@ -5,7 +5,7 @@ from flask import jsonify, request, url_for
 
 from ..models import Incident
 from ..models.notifications import EVENT_KINDS
-from ..services import audit, incident_drafts
+from ..services import incident_drafts
 from ..services import incident_templates as templates
 from ..services.audience import (
     AudienceQueryError, MAINTENANCE_STAGES, maintenance_stages_preview, parse_component_ids,
@@ -83,9 +83,7 @@ def delete_incident_template(template_id):
 def discard_incident_draft(incident_id):
     """Only a draft: a published incident is history (409)."""
     incident = _get(Incident, incident_id, "incident")
-    title = incident.title
-    incident_drafts.discard_draft(incident)
-    audit.record("incident_draft_discarded", incident_id=incident_id, title=title)
+    incident_drafts.discard_draft(incident)  # it writes the audit entry (naming the token)
     return jsonify(deleted={"id": incident_id})
 
 

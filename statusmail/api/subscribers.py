@@ -8,7 +8,6 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Subscriber
 from ..models.subscribers import SUBSCRIBER_STATUSES
-from ..services import audit
 from ..services import subscriber_additions as additions
 from ..services.subscriber_admin import SubscriberActionRefused, remove_subscriber
 from ..services.text_validation import text_problem
@@ -163,6 +162,4 @@ def delete_subscriber(subscriber_id):
         email = remove_subscriber(subscriber_id)
     except SubscriberActionRefused as exc:
         raise ApiError(404, str(exc)) from None
-    # The audit log names the token (the API's token check made it the actor).
-    audit.record("subscriber_removed", f"Removed {email}", subscriber_id=subscriber_id)
     return jsonify(deleted={"id": subscriber_id, "email": email})
