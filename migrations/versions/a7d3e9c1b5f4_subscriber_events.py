@@ -1,7 +1,7 @@
 """subscriber events: who added an address or marked it confirmed, with the consent note
 
 Revision ID: a7d3e9c1b5f4
-Revises: 9e3b7d15c0a4
+Revises: b3d5f7a9c1e2
 Create Date: 2026-12-01 16:05:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "a7d3e9c1b5f4"
-down_revision = "9e3b7d15c0a4"
+down_revision = "b3d5f7a9c1e2"
 branch_labels = None
 depends_on = None
 
