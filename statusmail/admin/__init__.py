@@ -18,6 +18,7 @@ NAV = [
     ("admin.maintenances", "Maintenance"),
     ("admin.notifications", "Delivery log"),
     ("admin.suppressions", "Suppressions"),
+    ("admin.deliverability", "Deliverability"),
     ("admin.captured_mail", "Captured mail"),
     ("admin.api_tokens", "API tokens"),
     ("admin.audit_log", "Audit log"),
@@ -60,4 +61,4 @@ from . import (  # noqa: E402,F401
     incident_templates, incidents, maintenances, markdown_preview, notifications, overview,
     subscriber_additions, subscriber_transfers, subscribers, suppressions,
 )
-from . import account, audit_log, dkim, password_reset  # noqa: E402,F401
+from . import account, audit_log, deliverability, dkim, password_reset  # noqa: E402,F401

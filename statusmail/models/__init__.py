@@ -23,6 +23,7 @@ from .audit import AuditEvent  # noqa: E402
 from .transfers import SubscriberImportRow, SubscriberTransfer  # noqa: E402
 from .counts import DeliveryStateCount, SubscriberStatusCount  # noqa: E402
 from .captured_usage import CapturedMailUsage  # noqa: E402
+from .deliverability import DailyCount, NotificationCount  # noqa: E402
 from .incident_templates import IncidentTemplate, IncidentTemplateComponent  # noqa: E402
 from .suppressions import EventWebhookSettings, ProviderEvent, Suppression  # noqa: E402
 from .dkim import DkimKey  # noqa: E402
@@ -37,4 +38,5 @@ __all__ = [
     "DeliveryStateCount", "SubscriberStatusCount", "CapturedMailUsage", "IncidentTemplate",
     "IncidentTemplateComponent", "Suppression", "ProviderEvent", "EventWebhookSettings",
     "DkimKey",
+    "DailyCount", "NotificationCount",
 ]
