@@ -9,7 +9,7 @@ of deliveries would hold the release step for minutes, and the past has no refus
 The SQL is copied here, not imported: the models may change after this migration.
 
 Revision ID: 2b8f6d4a1e70
-Revises: b3d5f7a9c1e2
+Revises: a7d3e9c1b5f4
 Create Date: 2026-12-01 16:45:00
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision = "2b8f6d4a1e70"
-down_revision = "b3d5f7a9c1e2"
+down_revision = "a7d3e9c1b5f4"
 branch_labels = None
 depends_on = None
 
