@@ -16,6 +16,7 @@ NAV = [
     ("admin.components", "Components"),
     ("admin.incidents", "Incidents"),
     ("admin.maintenances", "Maintenance"),
+    ("admin.mail_templates", "Mail templates"),
     ("admin.notifications", "Delivery log"),
     ("admin.suppressions", "Suppressions"),
     ("admin.deliverability", "Deliverability"),
@@ -58,7 +59,7 @@ def _has_endpoint(endpoint):
 # Route registration, one module per admin area.
 from . import (  # noqa: E402,F401
     api_tokens, audience, auth, captured, components, email_settings, incident_drafts,
-    incident_templates, incidents, maintenances, markdown_preview, notifications, overview,
-    subscriber_additions, subscriber_transfers, subscribers, suppressions,
+    incident_templates, incidents, mail_templates, maintenances, markdown_preview, notifications,
+    overview, subscriber_additions, subscriber_transfers, subscribers, suppressions,
 )
 from . import account, audit_log, deliverability, dkim, password_reset  # noqa: E402,F401

@@ -25,11 +25,13 @@ from ..models import SiteSettings
 from ..models.notifications import EVENT_KINDS
 from ..models.status import COMPONENT_STATUSES, INCIDENT_IMPACTS, INCIDENT_STATUSES
 from ..services.links import external_url
+from ..services.mail_templates import customize
+from ..services.mail_templates.branding import brand_of
+from ..services.mail_templates.subjects import default_subject
 from ..services.timezones import format_local, operator_zone
 from ..services.transactional import default_sender
 from ..tokens import make_subscriber_token
 
-SUBJECT_MAX = 255
 UTC_FORMAT = "%Y-%m-%d %H:%M UTC"
 
 
@@ -98,30 +100,6 @@ def _components_snapshot(incident, maintenance, component):
             for c in sorted(unique, key=lambda c: (c.position, c.name))]
 
 
-def _subject(kind, site_name, context):
-    incident, maintenance = context["incident"], context["maintenance"]
-    change = context["change"]
-    topics = {
-        "incident_created": lambda: f"Incident: {incident['title']}",
-        "incident_updated": lambda: f"{incident['status_label']}: {incident['title']}",
-        "incident_resolved": lambda: f"Resolved: {incident['title']}",
-        "maintenance_scheduled": lambda: (f"Scheduled maintenance: {maintenance['title']} "
-                                          f"({maintenance['starts_local']})"),
-        "maintenance_started": lambda: f"Maintenance in progress: {maintenance['title']}",
-        "maintenance_completed": lambda: f"Maintenance completed: {maintenance['title']}",
-        "maintenance_cancelled": lambda: (f"Maintenance cancelled: {maintenance['title']} "
-                                          f"({maintenance['starts_local']})"),
-        "maintenance_rescheduled": lambda: (f"Maintenance rescheduled: {maintenance['title']} "
-                                            f"(now {maintenance['starts_local']})"),
-        "maintenance_reminder": lambda: (f"Reminder: maintenance {maintenance['title']} "
-                                         f"starts {maintenance['starts_local']}"),
-        "maintenance_updated": lambda: f"Maintenance update: {maintenance['title']}",
-        "component_status_changed": lambda: f"{change['name']}: {change['status_label']}",
-    }
-    subject = f"[{site_name}] {topics[kind]()}"
-    return subject if len(subject) <= SUBJECT_MAX else subject[:SUBJECT_MAX - 1] + "…"
-
-
 def snapshot(kind, *, incident=None, incident_update=None, maintenance=None,
              maintenance_update=None, previous_window=None, component=None,
              previous_status=None):
@@ -158,7 +136,12 @@ def snapshot(kind, *, incident=None, incident_update=None, maintenance=None,
             "previous_status_label": (_label(COMPONENT_STATUSES, previous_status)
                                       if previous_status else None),
         }
-    return _subject(kind, settings.status_page_name, context), context
+    # The operator's subject, intro and footer for this kind, filled in once for the
+    # notice (never per recipient), and the branding of the mail layout as it is now.
+    applied = customize.apply(customize.load(kind), kind, context)
+    context["intro"], context["footer"] = applied.intro, applied.footer
+    context["brand"] = brand_of(settings)
+    return applied.subject or default_subject(kind, settings.status_page_name, context), context
 
 
 @dataclass(frozen=True)
@@ -246,8 +229,11 @@ def render_notice(notification, settings):
         "unsubscribe_url": external_url("public.unsubscribe", token=holders.unsubscribe_token),
     }
     one_click = external_url("public.unsubscribe_one_click", token=holders.unsubscribe_token)
+    brand = context.get("brand") or {}
     shared = {"notice": context, "subject": notification.subject, "site_name": context["site_name"],
-              "status_url": context["status_url"], **links}
+              "status_url": context["status_url"], "intro": context.get("intro", ""),
+              "footer": context.get("footer", ""), "logo_url": brand.get("logo_url", ""),
+              "accent": brand.get("accent", ""), **links}
     sender = default_sender(settings)
     domain = sender_domain(sender if isinstance(sender, str) else sender[1])
     message = build_message(

@@ -27,6 +27,7 @@ from .deliverability import DailyCount, NotificationCount  # noqa: E402
 from .incident_templates import IncidentTemplate, IncidentTemplateComponent  # noqa: E402
 from .suppressions import EventWebhookSettings, ProviderEvent, Suppression  # noqa: E402
 from .dkim import DkimKey  # noqa: E402
+from .mail_customizations import MailCustomization  # noqa: E402
 from . import search  # noqa: E402,F401  (the search index DDL)
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "IncidentTemplateComponent", "Suppression", "ProviderEvent", "EventWebhookSettings",
     "DkimKey",
     "DailyCount", "NotificationCount",
+    "MailCustomization",
 ]

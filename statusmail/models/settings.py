@@ -16,6 +16,13 @@ class SiteSettings(db.Model):
     # The List-Id of every notice (without <>); empty: the base URL's host name.
     list_id = db.Column(db.String(255))
 
+    # The mail layout's branding: a logo (https only) above the page name and the accent
+    # colour of its buttons and links (#rrggbb); empty: the page name alone, statusmail blue.
+    mail_logo_url = db.Column(db.String(2048))
+    mail_accent_color = db.Column(db.String(7))
+    # The language of the status page and of every subscriber mail (a locale code).
+    language = db.Column(db.String(16), nullable=False, default="en", server_default="en")
+
     # Maintenance notices: the reminder's lead time (0: none) and which stages mail by
     # default; each window keeps its own copy, set when it is scheduled.
     maintenance_reminder_minutes = db.Column(db.Integer, nullable=False, default=60,

@@ -82,6 +82,8 @@ LABELS = {
     "dkim_key_enabled": "DKIM key enabled",
     "dkim_key_disabled": "DKIM key disabled",
     "dkim_key_deleted": "DKIM key deleted",
+    "mail_template_saved": "Mail template saved",
+    "mail_branding_saved": "Mail branding saved",
 }
 
 

@@ -9,6 +9,10 @@ from .delivery_settings import delivery_settings
 from .links import external_url
 from .manage_links import manage_link_recipient
 from .timezones import format_local, zone_or_utc
+from .mail_templates import customize
+from .mail_templates.branding import brand_of
+from .mail_templates.subjects import default_confirm_subject
+from .mail_templates.variables import CONFIRM
 
 
 def default_sender(settings):
@@ -47,7 +51,9 @@ def render_outbound(row, settings=None):
     settings = settings or delivery_settings()
     sender = default_sender(settings)
     domain = sender_domain(sender if isinstance(sender, str) else sender[1])
-    common = {"site_name": settings.status_page_name, "status_url": external_url("public.index")}
+    brand = brand_of(settings)
+    common = {"site_name": settings.status_page_name, "status_url": external_url("public.index"),
+              "logo_url": brand["logo_url"], "accent": brand["accent"]}
     headers = {"Auto-Submitted": "auto-generated"}
 
     if row.kind == "confirm":
@@ -56,10 +62,12 @@ def render_outbound(row, settings=None):
             return None
         token = make_subscriber_token("confirm", subscriber.id, subscriber.link_key)
         not_me = make_subscriber_token("not-me", subscriber.id, subscriber.link_key)
-        subject = f"Confirm your subscription to {settings.status_page_name}"
+        applied = customize.apply(customize.load(CONFIRM), CONFIRM, common)
+        subject = applied.subject or default_confirm_subject(settings.status_page_name)
         text, html = _render("confirm", confirm_url=external_url("public.confirm", token=token),
                              not_me_url=external_url("public.not_me", token=not_me),
-                             why=why_confirmation(subscriber, row, settings), **common)
+                             why=why_confirmation(subscriber, row, settings),
+                             intro=applied.intro, footer=applied.footer, **common)
     elif row.kind == "manage_link":
         subscriber = manage_link_recipient(row)
         if subscriber is None:

@@ -62,6 +62,8 @@ RECORDS = {
     "admin.dkim_enable": {"dkim_key_enabled", "dkim_key_disabled"},
     "admin.dkim_disable": {"dkim_key_disabled"},
     "admin.dkim_delete": {"dkim_key_deleted"},
+    "admin.save_mail_branding": {"mail_branding_saved"},
+    "admin.edit_mail_template": {"mail_template_saved"},
     "rq_dashboard.compact_queue": {"queue_action"},
     "rq_dashboard.delete_job_view": {"queue_action"},
     "rq_dashboard.empty_queue": {"queue_action"},

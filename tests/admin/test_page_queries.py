@@ -61,6 +61,10 @@ PAGES = [
     "/admin/audit-log?actor=system&since=2020-01-01&until=2099-12-31",
     "/admin/audit-log?after={audit_after}",
     "/admin/audit-log?before={audit_before}&kind=incident_created",
+    "/admin/mail-templates",
+    "/admin/mail-templates/incident_created",
+    "/admin/mail-templates/maintenance_rescheduled/preview.json?subject=%7B%7B+title+%7D%7D",
+    "/admin/mail-templates/confirm/preview.html?intro=Hi",
 ]
 
 

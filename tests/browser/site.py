@@ -25,6 +25,10 @@ NOT_PAGES = {
     "admin.subscriber_transfer_progress": "JSON the export/import page's script polls",
     "admin.captured_html": "a captured mail's HTML part, mail markup framed (sandboxed) by the "
                            "captured-mail page, which both sweeps open",
+    "admin.mail_template_preview": "JSON the mail template page's script asks for "
+                                   "(tests/browser/test_mail_templates_page.py)",
+    "admin.mail_template_preview_html": "a sample mail's HTML part, framed (sandboxed) by the "
+                                        "mail template page, which both sweeps open",
     "rq_dashboard.requeue_all": "an action rq-dashboard also answers on GET, refused without "
                                 "a same-origin Origin (tests/admin/test_rq_dashboard.py)",
     "rq_dashboard.job_info": "JSON for rq-dashboard's script",
@@ -45,7 +49,9 @@ NOT_OUR_MARKUP = {
 
 # URL parameters that are not rows: rq-dashboard's view options.
 FIXED_VALUES = {"instance_number": [0], "queue_name": ["outbound"], "registry_name": ["finished"],
-                "per_page": [10], "order": ["asc"], "page": [1]}
+                "per_page": [10], "order": ["asc"], "page": [1],
+                # Kinds of mail with a template page: a notice, the confirmation.
+                "kind": ["incident_created", "maintenance_rescheduled", "confirm"]}
 
 
 @dataclass(frozen=True)

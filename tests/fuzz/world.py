@@ -98,3 +98,6 @@ class World:
         }
         for name, model in tables.items():
             self.ids[name] = [row.id for row in model.query.with_entities(model.id)]
+        # Kinds of mail an operator can customise (/admin/mail-templates/<kind>).
+        from statusmail.services.mail_templates.variables import KINDS
+        self.ids["kind"] = list(KINDS)
