@@ -25,7 +25,8 @@ WORKER_TTL = 45
 @click.option("--generate", is_flag=True, help="Generate a password and print it.")
 @with_appcontext
 def create_admin(email, password, generate):
-    """Create an admin account (or reset the password of an existing one)."""
+    """Create an owner account (or reset the password of an existing admin, who keeps
+    their role)."""
     from .services.validation import normalize_email, InvalidEmail
     try:
         email = normalize_email(email, check_deliverability=False)
@@ -40,7 +41,7 @@ def create_admin(email, password, generate):
     user = AdminUser.query.filter_by(email=email).one_or_none()
     created = user is None
     if created:
-        user = AdminUser(email=email)
+        user = AdminUser(email=email, role="owner")
         db.session.add(user)
     # Ends the admin's sessions and clears the sign-in counters of the account: whoever
     # runs this is its owner, locked out or not.
@@ -48,7 +49,7 @@ def create_admin(email, password, generate):
     audit.record("password_set_by_cli",
                  f"{'Created' if created else 'Set the password of'} admin {email}",
                  admin_user_id=user.id, email=email, created=created)
-    click.echo(f"{'Created' if created else 'Updated'} admin {email}.")
+    click.echo(f"{'Created' if created else 'Updated'} admin {email} ({user.role}).")
     if generate:
         click.echo(f"Password: {password}")
 

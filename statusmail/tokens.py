@@ -37,6 +37,9 @@ PURPOSES = {
     # "This wasn't me" in a confirmation mail: the victim of a sign-up they did not make
     # may read it weeks later. It stops all mail, so it may outlive the confirm link.
     "not-me": 90 * 24 * 3600,
+    # An owner's invitation: [invitation id, the row's nonce]; the row also keeps its own
+    # expiry, so a re-sent invitation's new link runs from the re-send.
+    "invitation": 72 * 3600,
 }
 SUBSCRIBER_PURPOSES = ("confirm", "manage", "unsubscribe", "not-me")
 PROOF_BYTES = 16

@@ -10,6 +10,7 @@ def test_create_admin_with_generated_password(app):
         user = AdminUser.query.one()
         assert user.email == "ops@example.com"
         assert user.check_password(password)
+        assert user.role == "owner"  # the first account runs the site
 
 
 def test_create_admin_refuses_bad_input(app):

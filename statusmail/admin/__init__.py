@@ -1,13 +1,16 @@
-"""The admin site. One gate in front of every route: nothing here is public by accident."""
+"""The admin site. One gate in front of every route: nothing here is public by accident,
+and nothing is open to a role the table in permissions.py does not let in."""
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..services import audit
+from .permissions import allows, refuse
 
 bp = Blueprint("admin", __name__)
 
 # Reachable without a session: the ways to get one.
-PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.forgot_password", "admin.reset_password"})
+PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.forgot_password", "admin.reset_password",
+                              "admin.accept_invitation"})
 
 NAV = [
     ("admin.index", "Overview"),
@@ -22,6 +25,7 @@ NAV = [
     ("admin.deliverability", "Deliverability"),
     ("admin.captured_mail", "Captured mail"),
     ("admin.api_tokens", "API tokens"),
+    ("admin.users", "Users"),
     ("admin.audit_log", "Audit log"),
     ("rq_dashboard.queues_overview", "Queues"),
 ]
@@ -40,15 +44,23 @@ def require_login():
         if ended:
             flash(ended, "info")
         return redirect(url_for("admin.login", next=request.full_path))
+    if not allows(current_user, request.endpoint, request.method):
+        return refuse(request.endpoint, request.method)
     return None
 
 
 @bp.context_processor
 def admin_context():
     from ..services.admin_banners import banners
-    nav = [(endpoint, label) for endpoint, label in NAV if _has_endpoint(endpoint)]
-    return {"admin_nav": nav,
+    nav = [(endpoint, label) for endpoint, label in NAV
+           if _has_endpoint(endpoint) and allows(current_user, endpoint)]
+    return {"admin_nav": nav, "can": can,
             "admin_banners": banners() if current_user.is_authenticated else []}
+
+
+def can(endpoint, method="GET"):
+    """For templates: show a link, button or form only to an admin whose role may use it."""
+    return allows(current_user, endpoint, method)
 
 
 def _has_endpoint(endpoint):
@@ -62,4 +74,6 @@ from . import (  # noqa: E402,F401
     incident_templates, incidents, mail_templates, maintenances, markdown_preview, notifications,
     overview, subscriber_additions, subscriber_transfers, subscribers, suppressions,
 )
-from . import account, audit_log, deliverability, dkim, password_reset  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    account, audit_log, deliverability, dkim, invitations, password_reset, users,
+)

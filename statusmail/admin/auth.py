@@ -22,6 +22,7 @@ SESSION_ENDED = {
     "idle": "Your session ended after {idle} without activity. Log in again.",
     "expired": "Your session ended {hours} after you logged in. Log in again.",
     "password changed": "Your password was changed, which ended this session. Log in again.",
+    "deactivated": "An owner deactivated your account, which ended this session.",
 }
 
 
@@ -92,6 +93,12 @@ def login():
         if user is None:
             note("login_failed", actor_email=tried_address(email))
             flash("That email and password do not match an admin account.", "error")
+        elif not user.is_active:
+            # Said only to whoever knows the password: the account's owner.
+            note("login_refused_deactivated", "Sign-in with the right password refused: "
+                 "the account is deactivated", actor=user)
+            flash("This account is deactivated. Ask an owner of this site to reactivate it.",
+                  "error")
         else:
             throttle.signin_succeeded(client_ip(), email)
             user.last_login_at = utcnow()

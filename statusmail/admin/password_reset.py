@@ -27,7 +27,7 @@ def forgot_password():
                      scope=throttled.scope, retry_after=throttled.retry_after)
             return throttled_page(throttled, "password reset")
         user = AdminUser.query.filter_by(email=email).one_or_none()
-        if user is not None:
+        if user is not None and user.is_active:
             mail_sent = throttle.may_send_reset_mail(email)
             if mail_sent:
                 queue_outbound("password_reset", user.email, admin_user_id=user.id)
@@ -50,6 +50,8 @@ def reset_password(token):
     user = db.session.get(AdminUser, payload.get("uid"))
     if user is None or user.password_fingerprint() != payload.get("pw"):
         return _bad_reset_link("This reset link has already been used.")
+    if not user.is_active:
+        return _bad_reset_link("This account is deactivated. Ask an owner to reactivate it.")
     form = ResetPasswordForm()
     if form.validate_on_submit():
         set_admin_password(user, form.password.data)

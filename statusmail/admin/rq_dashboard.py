@@ -1,4 +1,4 @@
-"""rq-dashboard under /admin/rq, for logged-in admins only.
+"""rq-dashboard under /admin/rq, for logged-in owners only (admin/permissions.py).
 
 The dashboard has no authentication, no CSRF tokens on its POSTs, and a GET that
 requeues jobs. So: the admin login gate in front of it, and every state-changing or
@@ -28,6 +28,7 @@ from rq.exceptions import NoSuchJobError
 
 from ..extensions import csrf
 from ..services import audit
+from .permissions import allows, refuse
 
 MOUNT = "/admin/rq"
 # GET routes that change state in rq-dashboard 0.9.
@@ -88,6 +89,8 @@ def guard():
     if not current_user.is_authenticated:
         return redirect(url_for("admin.login", next=request.full_path))
     audit.act_as(audit.Actor.admin(current_user, request.remote_addr))
+    if not allows(current_user, request.endpoint, request.method):
+        return refuse(request.endpoint, request.method)
     registry = (request.view_args or {}).get("registry_name")
     if registry is not None and registry not in _REGISTRIES:
         return _refuse(404, "There is no such job registry.")

@@ -9,7 +9,7 @@ def utcnow():
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-from .users import AdminSession, AdminUser  # noqa: E402
+from .users import AdminInvitation, AdminSession, AdminUser  # noqa: E402
 from .settings import SiteSettings  # noqa: E402
 from .status import (  # noqa: E402
     Component, Incident, IncidentComponent, IncidentUpdate, Maintenance, MaintenanceUpdate,
@@ -34,7 +34,7 @@ __all__ = [
     "utcnow", "AdminUser", "SiteSettings", "Component", "Incident", "IncidentComponent",
     "IncidentUpdate", "Maintenance", "MaintenanceUpdate", "maintenance_components", "Subscriber",
     "SubscriberEvent", "subscriber_components", "Notification", "Delivery", "OutboundMail",
-    "CapturedMail", "ApiToken", "AdminSession", "AuditEvent",
+    "CapturedMail", "ApiToken", "AdminSession", "AdminInvitation", "AuditEvent",
     "SubscriberTransfer", "SubscriberImportRow",
     "DeliveryStateCount", "SubscriberStatusCount", "CapturedMailUsage", "IncidentTemplate",
     "IncidentTemplateComponent", "Suppression", "ProviderEvent", "EventWebhookSettings",

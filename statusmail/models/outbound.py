@@ -1,9 +1,9 @@
-"""One-off mail (confirmation, manage link, password reset, test send) and mail captured
-locally."""
+"""One-off mail (confirmation, manage link, password reset, invitation, test send) and mail
+captured locally."""
 from ..extensions import db
 from . import utcnow
 
-OUTBOUND_KINDS = ("confirm", "manage_link", "password_reset", "test")
+OUTBOUND_KINDS = ("confirm", "manage_link", "password_reset", "test", "invitation")
 
 
 class OutboundMail(db.Model):
@@ -15,6 +15,7 @@ class OutboundMail(db.Model):
     recipient = db.Column(db.String(254), nullable=False)
     subscriber_id = db.Column(db.ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
     admin_user_id = db.Column(db.ForeignKey("admin_users.id", ondelete="CASCADE"))
+    invitation_id = db.Column(db.ForeignKey("admin_invitations.id", ondelete="CASCADE"))
     subject = db.Column(db.String(255))  # test sends only; other kinds render theirs
     body = db.Column(db.Text)
     state = db.Column(db.String(16), nullable=False, default="queued", index=True)

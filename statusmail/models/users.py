@@ -1,4 +1,4 @@
-"""Operators who log in to the admin site, and their sessions."""
+"""Operators who log in to the admin site, their roles, sessions and invitations."""
 import hashlib
 import secrets
 from functools import lru_cache
@@ -8,6 +8,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from . import utcnow
+
+
+# Lowest first: each role may do everything the ones before it may.
+ROLES = ("viewer", "editor", "owner")
+ROLE_LABELS = {"viewer": "Viewer (read-only)", "editor": "Editor (incidents, maintenance, "
+               "components, subscribers, notices)", "owner": "Owner (everything, incl. users "
+               "and email settings)"}
 
 
 @lru_cache(maxsize=1)
@@ -28,11 +35,24 @@ class AdminUser(UserMixin, db.Model):
     # is made (admin page, reset link, ``create-admin``).
     session_token = db.Column(db.String(64), unique=True, nullable=False,
                               default=lambda: secrets.token_hex(32))
+    # No default: whoever creates an account says which role it has (the migration made
+    # the admins that existed before roles owners).
+    role = db.Column(db.String(8), nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_login_at = db.Column(db.DateTime)
+    # Set by an owner: no sign-in, no session (see services/security/team.py).
+    deactivated_at = db.Column(db.DateTime)
 
     # Not a column: the key of the session this request runs under (see get_id).
     session_key = None
+
+    @property
+    def is_active(self):
+        return self.deactivated_at is None
+
+    def has_role(self, role):
+        """True if this admin's role is ``role`` or above it."""
+        return ROLES.index(self.role) >= ROLES.index(role)
 
     def set_password(self, password):
         self.password_hash = generate_password_hash(password)
@@ -50,8 +70,9 @@ class AdminUser(UserMixin, db.Model):
         return user.check_password(password)
 
     def password_fingerprint(self):
-        """Bound into reset tokens: a token stops working once the password changes."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """Bound into reset tokens: a token stops working once the password changes, and
+        once the address changes (the link went to the old mailbox)."""
+        return hashlib.sha256(f"{self.password_hash}\n{self.email}".encode()).hexdigest()[:16]
 
     def get_id(self):
         """Flask-Login keeps this in the signed cookie: the server-side session's key, never
@@ -77,3 +98,25 @@ class AdminSession(db.Model):
     client_ip = db.Column(db.String(45))
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     last_seen_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class AdminInvitation(db.Model):
+    """An owner's invitation to join with a role. The link in the mail names this row and
+    its ``nonce``; re-sending draws a new nonce (the old link dies), and a revoked, accepted
+    or expired row accepts nothing. Rows stay as the record of who invited whom."""
+    __tablename__ = "admin_invitations"
+
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(254), nullable=False, index=True)
+    role = db.Column(db.String(8), nullable=False)
+    nonce = db.Column(db.String(64), nullable=False, default=lambda: secrets.token_urlsafe(24))
+    invited_by_id = db.Column(db.ForeignKey("admin_users.id", ondelete="SET NULL"))
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    sent_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime, nullable=False)
+    accepted_at = db.Column(db.DateTime)
+    revoked_at = db.Column(db.DateTime)
+
+    @property
+    def pending(self):
+        return self.accepted_at is None and self.revoked_at is None

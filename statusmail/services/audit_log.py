@@ -84,6 +84,15 @@ LABELS = {
     "dkim_key_deleted": "DKIM key deleted",
     "mail_template_saved": "Mail template saved",
     "mail_branding_saved": "Mail branding saved",
+    "invitation_sent": "Invitation sent",
+    "invitation_resent": "Invitation re-sent",
+    "invitation_revoked": "Invitation revoked",
+    "invitation_accepted": "Invitation accepted",
+    "role_changed": "Role changed",
+    "user_deactivated": "User deactivated",
+    "user_reactivated": "User reactivated",
+    "email_changed": "Email address changed",
+    "login_refused_deactivated": "Sign-in refused: account deactivated",
 }
 
 

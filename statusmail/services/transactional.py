@@ -1,4 +1,5 @@
-"""Rendering one-off mail: subscription confirmation, manage link, password reset, test send."""
+"""Rendering one-off mail: subscription confirmation, manage link, password reset, invitation,
+test send."""
 from flask import render_template
 
 from ..extensions import db
@@ -13,6 +14,7 @@ from .mail_templates import customize
 from .mail_templates.branding import brand_of
 from .mail_templates.subjects import default_confirm_subject
 from .mail_templates.variables import CONFIRM
+from .security.team import invitation_link_token, live_invitation
 
 
 def default_sender(settings):
@@ -88,6 +90,15 @@ def render_outbound(row, settings=None):
         subject = f"Reset your {settings.status_page_name} admin password"
         text, html = _render("password_reset",
                              reset_url=external_url("admin.reset_password", token=token), **common)
+    elif row.kind == "invitation":
+        invitation = live_invitation(row.invitation_id)
+        if invitation is None:  # revoked, accepted or expired since it was queued
+            return None
+        subject = f"You are invited to the {settings.status_page_name} admin"
+        text, html = _render("invitation", role=invitation.role,
+                             accept_url=external_url("admin.accept_invitation",
+                                                     token=invitation_link_token(invitation)),
+                             expires_at=invitation.expires_at, **common)
     elif row.kind == "test":
         subject = row.subject
         text, html = _render("test", body=row.body, **common)

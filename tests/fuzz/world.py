@@ -45,7 +45,7 @@ class World:
         from statusmail.services.subscriptions import request_subscription
 
         SiteSettings.get().notifications_enabled = True
-        victim = AdminUser(email=VICTIM_EMAIL)
+        victim = AdminUser(email=VICTIM_EMAIL, role="owner")
         victim.set_password(web.ADMIN_PASSWORD)
         db.session.add_all([victim, Subscriber(email="confirmed@example.com",
                                                status="confirmed", confirmed_at=utcnow())])

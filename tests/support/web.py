@@ -22,11 +22,11 @@ def submit(client, page_url, data, action=None, **kwargs):
                        **kwargs)
 
 
-def create_admin(app, email=ADMIN_EMAIL, password=ADMIN_PASSWORD):
+def create_admin(app, email=ADMIN_EMAIL, password=ADMIN_PASSWORD, role="owner"):
     from statusmail.extensions import db
     from statusmail.models import AdminUser
     with app.app_context():
-        user = AdminUser(email=email)
+        user = AdminUser(email=email, role=role)
         user.set_password(password)
         db.session.add(user)
         db.session.commit()

@@ -6,5 +6,6 @@
   it on the server, whatever copy of the cookie exists.
 - ``accounts``: checking and setting an admin's password (a constant-cost check; setting
   a password ends every session and clears the account's counters).
+- ``team``: invitations, roles and deactivation, and the last-owner rule.
 - the log of sign-ins and every other operator action: ``services/audit.py``.
 """

@@ -49,7 +49,7 @@ def start_session(user, client_ip):
 
 def resume_session(key, now=None):
     """``(user, None)`` for a live session, else ``(None, why)``: why is "idle", "expired",
-    "password changed", or None when there is no such session (logged out, never was)."""
+    "password changed", "deactivated", or None when there is no such session (logged out, never was)."""
     now = now or utcnow()
     found = db.session.execute(
         select(AdminSession, AdminUser).join(AdminUser, AdminSession.admin_user_id == AdminUser.id)
@@ -58,7 +58,8 @@ def resume_session(key, now=None):
         return None, None
     row, user = found
     idle, maximum = _limits()
-    why = ("password changed" if row.generation != user.session_token
+    why = ("deactivated" if user.deactivated_at is not None
+           else "password changed" if row.generation != user.session_token
            else "expired" if now - row.created_at >= maximum
            else "idle" if now - row.last_seen_at >= idle else None)
     if why:
