@@ -30,6 +30,14 @@ FIELD_VALUES = {
     ("admin.change_password", "current_password"): web.ADMIN_PASSWORD,
     ("admin.change_password", "password"): web.ADMIN_PASSWORD,
     ("admin.change_password", "confirm"): web.ADMIN_PASSWORD,
+    # The address changed to itself, for the same reason.
+    ("admin.change_email", "email"): web.ADMIN_EMAIL,
+    ("admin.change_email", "current_password"): web.ADMIN_PASSWORD,
+    ("admin.accept_invitation", "password"): "an invited passphrase",
+    ("admin.accept_invitation", "confirm"): "an invited passphrase",
+    # The first row's role form is the crawler's own: it stays an owner (demoting itself
+    # would end the crawl's access; tests/admin/test_team.py demotes one on purpose).
+    ("admin.users", "role"): "owner",
     "provider": "capture",  # the other providers need a server that answers
     "smtp_host": "smtp.example.com",
     "smtp_tls_unverified_host": "smtp.example.com",  # must name the host above

@@ -2,7 +2,7 @@
 admin or public page can show, and the links a person gets by mail.
 
 Rows are made through the services the admin uses, and the mails (confirmation, notices,
-password reset, test send) go through the real queue and a real RQ worker into captured
+password reset, invitation, test send) go through the real queue and a real RQ worker into captured
 mail; the signed links the public pages need are read from those mails, as a subscriber
 reads them, so the sweeps follow whatever the product puts in its links.
 """
@@ -16,12 +16,19 @@ RESET_ADMIN = "second-admin@example.com"
 READER = "reader@example.org"
 PENDING = "pending@example.org"
 LEAVER = "leaver@example.org"
+INVITEE = "invitee@example.org"
 # Whose mailed link each token page opens: the one who leaves is not the one who stays.
 # "This wasn't me" stops mail to its owner: not the pending subscriber the confirm page is for.
 TOKEN_OWNERS = {"confirm": PENDING, "manage": READER, "unsubscribe": LEAVER,
+<<<<<<< HEAD
                 "reset-password": RESET_ADMIN, "not-me": "pending-too@example.org"}
 _LINK = re.compile(
     r"https?://\S+?/(confirm|manage|unsubscribe|not-me|admin/reset-password)/([^\s\"'<>]+)")
+=======
+                "reset-password": RESET_ADMIN, "invitation": INVITEE}
+_LINK = re.compile(r"https?://\S+?/(confirm|manage|unsubscribe|admin/reset-password|admin/invitation)"
+                   r"/([^\s\"'<>]+)")
+>>>>>>> df17eec (Browser: a viewer and an editor are offered nothing their role is refused; an invitee accepts by mail)
 
 
 @dataclass
@@ -37,7 +44,7 @@ def seed_site(app):
     from statusmail.extensions import db
     from statusmail.models import SiteSettings
 
-    web.create_admin(app)
+    owner = web.create_admin(app)
     reset_admin = web.create_admin(app, email=RESET_ADMIN)
     seeded = Seeded()
     with app.app_context():
@@ -55,6 +62,7 @@ def seed_site(app):
         seeded.rows["outbound_id"] = [_test_send()]
         seeded.rows["suppression_id"] = _suppressions()
         _password_reset(reset_admin.id)
+        _invitation(owner.id)
         finished_transfers = _transfers()
     web.drain_queues(app)  # confirmation, notices, reset link and test send: into captured mail
     with app.app_context():
@@ -193,6 +201,14 @@ def _password_reset(admin_user_id):
     from statusmail.services.outbox import queue_outbound
     queue_outbound("password_reset", RESET_ADMIN, admin_user_id=admin_user_id)
     db.session.commit()
+
+
+def _invitation(owner_id):
+    """A pending invitation, its link in captured mail like every other."""
+    from statusmail.extensions import db
+    from statusmail.models import AdminUser
+    from statusmail.services.security.team import invite
+    invite(INVITEE, "editor", db.session.get(AdminUser, owner_id))
 
 
 def _notifications(subscriber_ids):
