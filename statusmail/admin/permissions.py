@@ -22,6 +22,7 @@ OWNER_ONLY_PREFIXES = (
     "admin.email_settings",    # email settings, incl. admin.email_settings_try
     "admin.test_send",         # test send and its result pages
     "admin.dkim",              # DKIM settings (branch dkim)
+    "admin.event_webhook",     # the SendGrid event webhook's verification key
     "admin.api_tokens", "admin.create_token", "admin.revoke_token",
     "admin.audit",             # the audit log, its settings and retention
     "admin.captured",          # captured mail

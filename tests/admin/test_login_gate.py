@@ -15,7 +15,7 @@ OWNER_ONLY = {
     "admin.test_send_result", "admin.test_send_status", "admin.api_tokens",
     "admin.create_token", "admin.revoke_token", "admin.audit_log", "admin.captured_mail",
     "admin.captured_message", "admin.captured_html", "admin.captured_raw",
-    "admin.captured_download", "admin.captured_delete_all",
+    "admin.captured_download", "admin.captured_delete_all", "admin.event_webhook",
     "admin.users", "admin.users_invite", "admin.users_set_role", "admin.users_deactivate",
     "admin.users_reactivate", "admin.users_revoke_invitation", "admin.users_resend_invitation",
 }

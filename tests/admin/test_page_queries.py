@@ -65,6 +65,8 @@ PAGES = [
     "/admin/mail-templates/incident_created",
     "/admin/mail-templates/maintenance_rescheduled/preview.json?subject=%7B%7B+title+%7D%7D",
     "/admin/mail-templates/confirm/preview.html?intro=Hi",
+    "/admin/users",
+    "/admin/account/email",
 ]
 
 

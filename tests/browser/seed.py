@@ -20,15 +20,11 @@ INVITEE = "invitee@example.org"
 # Whose mailed link each token page opens: the one who leaves is not the one who stays.
 # "This wasn't me" stops mail to its owner: not the pending subscriber the confirm page is for.
 TOKEN_OWNERS = {"confirm": PENDING, "manage": READER, "unsubscribe": LEAVER,
-<<<<<<< HEAD
-                "reset-password": RESET_ADMIN, "not-me": "pending-too@example.org"}
+                "reset-password": RESET_ADMIN, "not-me": "pending-too@example.org",
+                "invitation": INVITEE}
 _LINK = re.compile(
-    r"https?://\S+?/(confirm|manage|unsubscribe|not-me|admin/reset-password)/([^\s\"'<>]+)")
-=======
-                "reset-password": RESET_ADMIN, "invitation": INVITEE}
-_LINK = re.compile(r"https?://\S+?/(confirm|manage|unsubscribe|admin/reset-password|admin/invitation)"
-                   r"/([^\s\"'<>]+)")
->>>>>>> df17eec (Browser: a viewer and an editor are offered nothing their role is refused; an invitee accepts by mail)
+    r"https?://\S+?/(confirm|manage|unsubscribe|not-me|admin/reset-password|admin/invitation)"
+    r"/([^\s\"'<>]+)")
 
 
 @dataclass
