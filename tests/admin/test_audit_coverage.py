@@ -80,6 +80,22 @@ RECORDS = {
     "api.patch_maintenance": {"maintenance_edited"},
     "api.post_maintenance_update": {"maintenance_updated"},
     "api.cancel_maintenance": {"maintenance_cancelled"},
+    "admin.subscriber_add": {"subscriber_added"},
+    "admin.subscriber_mark_confirmed": {"subscriber_marked_confirmed"},
+    "api.create_subscriber": {"subscriber_added"},
+    "api.delete_subscriber": {"subscriber_removed"},
+    "api.discard_incident_draft": {"incident_draft_discarded"},
+    "api.create_incident_template": {"incident_template_saved"},
+    "api.patch_incident_template": {"incident_template_saved"},
+    "api.delete_incident_template": {"incident_template_deleted"},
+    "admin.change_email": {"email_changed", "login_failed", "login_throttled"},
+    "admin.users_invite": {"invitation_sent"},
+    "admin.users_resend_invitation": {"invitation_resent"},
+    "admin.users_revoke_invitation": {"invitation_revoked"},
+    "admin.accept_invitation": {"invitation_accepted"},
+    "admin.users_set_role": {"role_changed"},
+    "admin.users_deactivate": {"user_deactivated"},
+    "admin.users_reactivate": {"user_reactivated"},
 }
 # POSTs that change nothing, and why.
 EXEMPT = {
@@ -168,6 +184,23 @@ def test_notice_controls_are_recorded(app, admin_client):
         ("notification_paused", {"notification_id": notification_id, "by": "operator"}),
         ("notification_resumed", {"notification_id": notification_id}),
         ("notification_cancelled", {"notification_id": notification_id})]
+
+
+def test_team_changes_are_recorded(app, admin_client):
+    start = _last_id(app)
+    web.submit(admin_client, "/admin/users", {"email": "new@example.com", "role": "viewer"},
+               action="/admin/users/invite")
+    second = web.create_admin(app, email="second@example.com", role="editor")
+    web.submit(admin_client, "/admin/users", {"role": "viewer"},
+               action=f"/admin/users/{second.id}/role")
+    web.submit(admin_client, "/admin/users", {}, action=f"/admin/users/{second.id}/deactivate")
+    entries = _entries(app, start)
+    assert [kind for kind, *_ in entries] == ["invitation_sent", "role_changed",
+                                               "user_deactivated"]
+    assert {email for _, email, *_ in entries} == {web.ADMIN_EMAIL}
+    details = [detail for *_, detail in entries]
+    assert details[0]["email"] == "new@example.com" and details[0]["role"] == "viewer"
+    assert (details[1]["old_role"], details[1]["role"]) == ("editor", "viewer")
 
 
 def test_the_queues_dashboard_actions_are_recorded(app, admin_client):
