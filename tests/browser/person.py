@@ -48,6 +48,7 @@ FIELD_VALUES = {
     "reply_to": "replies@example.com",
     "recipient": "ops@example.com",
     "q": "example",
+    "accent_color": "#2563eb",
     "website": "",  # the sign-up honeypot: people never see it
     # What SendGrid's Event Webhook settings show: a P-256 public key (base64 DER).
     ("admin.event_webhook", "public_key"):
@@ -74,6 +75,13 @@ LOCKED_ON_PURPOSE = {
                     "scope", "components")},
 }
 CSV_UPLOAD = b"email\nimported-in-browser@example.net\n"
+
+# A form inside a closed <details> ("Already subscribed? Email me my manage link") is
+# what a person opens by its summary before typing.
+_OPEN_DISCLOSURES = """form => {
+  for (let d = form.closest('details'); d; d = d.parentElement && d.parentElement.closest('details'))
+    if (!d.open) d.querySelector(':scope > summary').click();
+}"""
 
 _DESCRIBE = """form => [...form.elements].filter(e => e.name).map(e => {
   const box = e.getBoundingClientRect();
@@ -104,6 +112,7 @@ class FilledForm:
 def fill_form(form, endpoint, upload_path):
     """Fill every control of a form locator as a person would; returns what was done."""
     result = FilledForm()
+    form.evaluate(_OPEN_DISCLOSURES)
     controls = form.evaluate(_DESCRIBE)
     radios_done = set()
     for index, control in enumerate(controls):
