@@ -23,7 +23,8 @@ from statusmail.tokens import PURPOSES, SUBSCRIBER_PURPOSES, key_proof
 from tests.public.support import Subscribers
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
-LIFETIMES = {"confirm": 48 * 3600, "manage": PURPOSES["manage"], "unsubscribe": None}
+LIFETIMES = {"confirm": 48 * 3600, "manage": PURPOSES["manage"], "unsubscribe": None,
+             "not-me": PURPOSES["not-me"]}
 # Signing and checking happen a moment apart: stay clear of the exact lifetime.
 CLOCK_MARGIN = 120
 
