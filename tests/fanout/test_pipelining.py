@@ -24,7 +24,7 @@ def test_each_refusal_decides_only_its_own_delivery(app, smtp_server, run_jobs, 
     (busy,) = add_subscribers(app, 1, prefix="busy")
     server.rcpt_replies[gone] = "550 5.1.1 No such user"
     server.rcpt_replies[busy] = "451 4.7.1 Greylisted"
-    server.data_replies.append("554 5.6.0 Looks like spam")  # the first message's data
+    server.data_replies_for[spam] = "554 5.6.0 Looks like spam"
 
     notification = publish_incident(app)
     run_jobs()

@@ -67,6 +67,10 @@ class RecordingHandler:
 
     async def handle_DATA(self, smtp, session, envelope):
         with self.server.lock:
+            for address in envelope.rcpt_tos:
+                reply = self.server.data_replies_for.get(address.lower())
+                if reply:
+                    return reply
             if self.server.data_replies:
                 return self.server.data_replies.popleft()
         raw = envelope.original_content or envelope.content
@@ -92,6 +96,8 @@ class SmtpTestServer:
         self.mail_replies = {}
         self.rcpt_replies = {}
         self.data_replies = collections.deque()
+        # Refuse a message's data by recipient, whatever order the batch sends in.
+        self.data_replies_for = {}
         self.users = users
         kwargs = {"hostname": self.host, "port": self.port, "decode_data": False,
                   "enable_SMTPUTF8": False}
