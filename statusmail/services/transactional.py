@@ -81,7 +81,12 @@ def render_outbound(row, settings=None):
                                                                   subscriber.link_key))
         subject = (f"Your {settings.status_page_name} notification preferences" if confirmed
                    else f"Confirm your subscription to {settings.status_page_name}")
-        text, html = _render("manage_link", confirmed=confirmed, link=link, **common)
+        # A pending address may never have asked: it can stop all mail, as from a confirmation.
+        not_me_url = None if confirmed else external_url(
+            "public.not_me", token=make_subscriber_token("not-me", subscriber.id,
+                                                         subscriber.link_key))
+        text, html = _render("manage_link", confirmed=confirmed, link=link,
+                             not_me_url=not_me_url, **common)
     elif row.kind == "password_reset":
         user = db.session.get(AdminUser, row.admin_user_id)
         if user is None:

@@ -63,6 +63,32 @@ def test_pending_subscriber_gets_the_confirmation_link_instead(app, client, smtp
     assert subscribers.get(sid).status == "confirmed"
 
 
+def test_the_re_sent_confirmation_can_stop_all_mail_and_the_manage_link_cannot(
+        app, client, smtp, run_jobs, subscribers):
+    """A pending address may never have asked: its mail carries "This wasn't me" as the
+    confirmation does. A confirmed subscriber's manage link does not (they unsubscribe)."""
+    from statusmail.models import Suppression
+    subscribers.add("half@example.com", status="pending")
+    subscribers.add("owner@example.com")
+    _ask(client, "half@example.com")
+    _ask(client, "owner@example.com", ip="10.1.0.2")
+    run_jobs()
+    mail, text, _ = _link_in(smtp, "half@example.com", "confirm")
+    html = mail.message.get_body(("html",)).get_content()
+    text_link = re.search(r"(/not-me/\S+)", text).group(1)
+    assert re.search(r'href="[^"]*(/not-me/[^"]+)"', html).group(1) == text_link
+    _, owner_text, _ = _link_in(smtp, "owner@example.com", "manage")
+    assert "/not-me/" not in owner_text
+
+    page = client.get(text_link)
+    assert page.status_code == 200 and "h***@example.com" in page.text
+    done = client.post(text_link, data={"csrf_token": web.csrf_token(page.text)})
+    assert done.status_code == 200 and "No more mail to this address" in done.text
+    with app.app_context():
+        assert [(row.email, row.reason) for row in Suppression.query] == [
+            ("half@example.com", "not_me")]
+
+
 def test_every_address_gets_the_same_answer_and_the_same_work(app, client, smtp, run_jobs,
                                                                subscribers):
     """The request writes one row and queues one job whatever the address; only the job
