@@ -80,6 +80,39 @@ def test_password_reset_verifies(app, client, admin, smtp, both_keys, run_jobs):
     _check(mail[0].raw, both_keys, ONE_OFF_HEADERS)
 
 
+def test_invitation_verifies(app, admin_client, smtp, both_keys, run_jobs):
+    answer = web.submit(admin_client, "/admin/users", {"email": "colleague@example.org",
+                                                        "role": "editor"},
+                        action="/admin/users/invite")
+    assert answer.status_code == 302
+    run_jobs()
+    mail = smtp.to("colleague@example.org")
+    assert len(mail) == 1 and "/admin/invitation/" in mail[0].raw.decode()
+    _check(mail[0].raw, both_keys, ONE_OFF_HEADERS)
+
+
+@pytest.mark.parametrize("status", ["confirmed", "pending"])
+def test_manage_link_verifies(app, client, smtp, both_keys, run_jobs, status):
+    add_subscribers(app, 1, status=status)
+    page = client.get("/manage-link")
+    post_from(client, "/manage-link", {"csrf_token": web.csrf_token(page.text),
+                                       "email": "user0@example.org"}, "10.0.0.9")
+    run_jobs()
+    mail = smtp.to("user0@example.org")
+    path = "/manage/" if status == "confirmed" else "/confirm/"
+    assert len(mail) == 1 and path in mail[0].raw.decode()
+    _check(mail[0].raw, both_keys, ONE_OFF_HEADERS)
+
+
+def test_every_outbound_kind_has_a_test_here():
+    from statusmail.models.outbound import OUTBOUND_KINDS
+    names = {"confirm": "test_confirmation_verifies", "manage_link": "test_manage_link_verifies",
+             "password_reset": "test_password_reset_verifies",
+             "invitation": "test_invitation_verifies", "test": "test_test_send_verifies"}
+    assert set(OUTBOUND_KINDS) == set(names)
+    assert all(name in globals() for name in names.values())
+
+
 def test_test_send_verifies(app, admin_client, smtp, both_keys, run_jobs):
     outbound_id = send_test(admin_client, recipient="ops@example.com")
     run_jobs()
