@@ -5,6 +5,7 @@ with a valid bearer token, and every page read with hostile query strings.
 Each must answer below 500 and leave the database consistent (see consistency.py);
 jobs the fuzzed input queued must then run without crashing.
 """
+import pytest
 from rq.registry import FailedJobRegistry
 
 from statusmail import QUEUE_NAMES
@@ -23,9 +24,17 @@ def _assert_clean(failures, counts):
     assert not failures, f"{len(failures)} route(s) failed:\n\n" + "\n\n".join(failures)
 
 
-def test_every_form_endpoint(fuzz_app, world, visitors, catalogue):
-    routes = catalogue.state_changing(api=False)
-    assert any(route.forms for route in routes), "the crawl found no forms"
+# The form routes are fuzzed in shards (every route in exactly one), so that a parallel
+# run (bin/test runs pytest-xdist) spreads the longest test over its processes.
+FORM_SHARDS = 4
+
+
+@pytest.mark.parametrize("shard", range(FORM_SHARDS))
+def test_every_form_endpoint(fuzz_app, world, visitors, catalogue, shard):
+    every = catalogue.state_changing(api=False)
+    assert any(route.forms for route in every), "the crawl found no forms"
+    routes = sorted(every, key=lambda route: route.key)[shard::FORM_SHARDS]
+    assert routes, "a shard with no routes"
     counts = {}
     failures = fuzz_routes(
         fuzz_app, routes, fuzz_settings("writes"),

@@ -38,8 +38,14 @@ class ScriptedSmtpServer:
         return self
 
     def stop(self):
+        # close() alone does not wake a thread blocked in accept(); shutdown() does (Linux).
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
         self.thread.join(5)
+        assert not self.thread.is_alive(), "the scripted server did not stop"
 
     def _serve(self):
         while True:
