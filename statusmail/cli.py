@@ -1,4 +1,5 @@
-"""Commands: ``flask --app wsgi create-admin|apply-mail-env|rotate-encryption-key|worker|scheduler``."""
+"""Commands: ``flask --app wsgi create-admin|apply-mail-env|rotate-encryption-key|
+backfill-deliverability|worker|scheduler``."""
 import logging
 import secrets
 import time
@@ -89,6 +90,30 @@ def rotate_encryption_key():
             "Email settings.")
 
 
+@click.command("backfill-deliverability")
+@with_appcontext
+def backfill_deliverability():
+    """Fill the deliverability dashboard's days before counting began from the stored rows.
+
+    Only days before the first counted day are filled (that day may be partial: changes
+    made on it before the upgrade were not counted); a second run fills nothing.
+    """
+    from .services.deliverability.backfill import backfill
+    report = backfill()
+    if not report.days and not report.notices:
+        click.echo(f"Nothing to fill: counting began on {report.first_counted.isoformat()} "
+                   "and no stored row is older.")
+        return
+    click.echo(f"Filled {report.days} day{'' if report.days == 1 else 's'} before "
+               f"{report.first_counted.isoformat()}"
+               + (f" (from {report.first_day.isoformat()})" if report.first_day else "") + ":")
+    for metric, total in report.totals.items():
+        days = report.days_per_metric[metric]
+        click.echo(f"  {metric:<13} {total:>12,} on {days:,} day{'' if days == 1 else 's'}")
+    click.echo(f"Bounces and complaints of {report.notices:,} notice"
+               f"{'' if report.notices == 1 else 's'} that had none counted.")
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 @click.option("--name", default=None, help="Worker name shown in the dashboard.")
@@ -135,5 +160,6 @@ def scheduler(once):
 
 
 def register(app):
-    for command in (create_admin, apply_mail_env, rotate_encryption_key, worker, scheduler):
+    for command in (create_admin, apply_mail_env, rotate_encryption_key, backfill_deliverability,
+                    worker, scheduler):
         app.cli.add_command(command)

@@ -34,7 +34,7 @@ def _assert_message_alone(output, expected):
 
 
 @pytest.mark.parametrize("command", [["apply-mail-env"], ["worker", "--burst"], ["scheduler", "--once"],
-                                     ["rotate-encryption-key"]])
+                                     ["rotate-encryption-key"], ["backfill-deliverability"]])
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_flask_commands_print_the_message_alone(command, case):
     env, expected = CASES[case]

@@ -55,4 +55,5 @@ def deliverability():
         "admin/deliverability.html", span=span, ranges=dashboard.RANGES, days=days,
         total=dashboard.totals(days), charts=_charts(days, span), notices=notices,
         warnings=dashboard.warnings(days, notices.items),
+        counting_began=dashboard.counting_began(),
         bounce_warning=dashboard.BOUNCE_WARNING)

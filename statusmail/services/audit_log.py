@@ -33,6 +33,7 @@ LABELS = {
     "password_reset_completed": "Password reset completed",
     "password_changed": "Password changed",
     "password_set_by_cli": "Password set by create-admin",
+    "deliverability_backfilled": "Deliverability history filled",
     "email_settings_saved": "Email settings saved",
     "email_settings_tried": "Unsaved email settings tried",
     "test_mail_sent": "Test mail sent",

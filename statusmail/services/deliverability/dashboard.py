@@ -2,8 +2,9 @@
 
 Every figure comes from the counters the database keeps (:mod:`statusmail.models.deliverability`
 and :mod:`statusmail.models.counts`), so a page costs the same few queries whether the list
-has a thousand subscribers or a million: one for the days, and for the page of notices one
-each for the notices, their delivery states and their bounces and complaints.
+has a thousand subscribers or a million: one for the days, one for when counting began,
+and for the page of notices one each for the notices, their delivery states and their
+bounces and complaints.
 
 Rates: a bounce or a failure counts against the deliveries attempted (sent + failed); a
 complaint against the mail sent, as mailbox providers count it. Gmail and Yahoo ask bulk
@@ -73,6 +74,19 @@ def days(span, today=None):
         if metric in found[0].counts:
             found[(day - first).days].counts[metric] = int(total)
     return found
+
+
+def counting_began(today=None):
+    """The first counted day, when notices are older than it (so the days between show
+    nothing until ``flask backfill-deliverability`` fills them); else None. Two indexed
+    MIN lookups in one query, whatever the size of the tables."""
+    first_day, first_notice = db.session.execute(select(
+        select(func.min(DailyCount.day)).scalar_subquery(),
+        select(func.min(Notification.created_at)).scalar_subquery())).one()
+    began = first_day or today or utcnow().date()
+    if first_notice is not None and first_notice.date() < began:
+        return began
+    return None
 
 
 def totals(figures, label="total"):
