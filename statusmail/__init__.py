@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .config import default_instance_path, load_config
 from .embedded_redis import ensure_redis
 from .instance_files import prepare_sqlite_file, private_dir
-from . import extensions, log_redaction, security_headers
+from . import extensions, i18n, log_redaction, security_headers
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .request_input import (
     ClosingRequest, GuardBodyReads, RowIdConverter, refuse_control_characters_in_query,
@@ -59,6 +59,7 @@ def create_app(config=None):
     _register_retry_after_scope(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    i18n.init_app(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     _register_template_helpers(app)
@@ -133,6 +134,9 @@ def _wants_json():
 
 
 def _register_error_handlers(app):
+    """Error pages use the public layout, so they speak the status page's language."""
+    from flask_babel import gettext
+
     def render_error(status, title, message):
         if _wants_json():
             return jsonify(error=message), status
@@ -140,37 +144,42 @@ def _register_error_handlers(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return render_error(400, "Form expired", "This form was open too long or came from "
-                            "another site. Go back, reload the page and submit again.")
+        return render_error(400, gettext("Form expired"),
+                            gettext("This form was open too long or came from another site. "
+                                    "Go back, reload the page and submit again."))
 
     @app.errorhandler(400)
     def bad_request(exc):
-        return render_error(400, "Bad request", exc.description)
+        return render_error(400, gettext("Bad request"), exc.description)
 
     @app.errorhandler(404)
     def not_found(exc):
-        return render_error(404, "Not found", "There is nothing at this address.")
+        return render_error(404, gettext("Not found"), gettext("There is nothing at this address."))
 
     @app.errorhandler(405)
     def method_not_allowed(exc):
-        return render_error(405, "Method not allowed", "This address does not accept that request.")
+        return render_error(405, gettext("Method not allowed"),
+                            gettext("This address does not accept that request."))
 
     @app.errorhandler(413)
     def too_large(exc):
         limit_mb = (request.max_content_length or app.config["MAX_CONTENT_LENGTH"]) / (1024 * 1024)
-        return render_error(413, "Upload too large",
-                            f"The upload is larger than the {limit_mb:g} MB limit. Split the "
-                            "file into smaller parts and upload them one after the other.")
+        return render_error(413, gettext("Upload too large"),
+                            gettext("The upload is larger than the %(limit)s MB limit. Split "
+                                    "the file into smaller parts and upload them one after the "
+                                    "other.", limit=f"{limit_mb:g}"))
 
     @app.errorhandler(429)
     def too_many(exc):
-        return render_error(429, "Too many requests",
-                            f"Too many attempts ({exc.description}). Wait a little and try again.")
+        return render_error(429, gettext("Too many requests"),
+                            gettext("Too many attempts (%(reason)s). Wait a little and try again.",
+                                    reason=exc.description))
 
     @app.errorhandler(500)
     def server_error(exc):
-        return render_error(500, "Something went wrong",
-                            "The server hit an error; it has been logged. Try again shortly.")
+        return render_error(500, gettext("Something went wrong"),
+                            gettext("The server hit an error; it has been logged. Try again "
+                                    "shortly."))
 
 
 def _register_template_helpers(app):
@@ -189,4 +198,4 @@ def _register_template_helpers(app):
     @app.context_processor
     def site_context():
         from .services.request_settings import current_settings
-        return {"site_name": current_settings().status_page_name}
+        return {"site_name": current_settings().status_page_name, "html_lang": i18n.html_lang()}

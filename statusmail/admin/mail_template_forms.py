@@ -3,10 +3,11 @@
 They check shape (length, control characters); whether a template renders is the
 service's to say (``services.mail_templates``), and its message goes on the field."""
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..form_fields import PlainText
+from ..i18n import available_languages, language_choices
 from ..models.mail_customizations import MARKDOWN_SOURCE_MAX, SUBJECT_SOURCE_MAX
 from ..services.mail_templates.branding import LOGO_URL_MAX
 
@@ -41,6 +42,20 @@ class BrandingForm(FlaskForm):
         "Logo URL", filters=[strip], validators=[Length(max=LOGO_URL_MAX), PlainText()],
         description="https:// only; shown instead of the name at the top of every mail "
                     "(about 40 px high). Empty: the name.")
+    language = SelectField(
+        "Language", validate_choice=False,
+        description="Of the status page and of every mail to subscribers. Languages appear "
+                    "here once their catalogue is in the translations directory (see README, "
+                    "Translating).")
     accent_color = StringField(
         "Accent colour", filters=[strip], validators=[Length(max=7), PlainText()],
         description="#rrggbb, for buttons and links in the mail. Empty: #2563eb.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()
+
+    def validate_language(self, field):
+        if field.data not in available_languages():
+            raise ValidationError("Choose a language from the list: there is no catalogue for "
+                                  f"“{field.data}” in the translations directory.")

@@ -25,7 +25,8 @@ def mail_templates():
     settings = current_settings()
     form = BrandingForm(data={"status_page_name": settings.status_page_name,
                               "logo_url": settings.mail_logo_url or "",
-                              "accent_color": settings.mail_accent_color or ""})
+                              "accent_color": settings.mail_accent_color or "",
+                              "language": settings.language})
     return _index(form)
 
 
@@ -36,7 +37,8 @@ def _index(form):
 
 @bp.route("/mail-templates/branding", methods=["POST"])
 def save_mail_branding():
-    form = BrandingForm()
+    # A post without a language (an older form, a script) keeps the language in force.
+    form = BrandingForm(data={"language": current_settings().language})
     if not form.validate_on_submit():
         return _index(form), 400
     try:
@@ -46,7 +48,7 @@ def save_mail_branding():
         return _index(form), 400
     settings = current_settings()
     values = {"status_page_name": form.status_page_name.data, "mail_logo_url": logo_url or None,
-              "mail_accent_color": accent or None}
+              "mail_accent_color": accent or None, "language": form.language.data}
     changed = sorted(name for name, value in values.items()
                      if (value or None) != (getattr(settings, name) or None))
     for name, value in values.items():

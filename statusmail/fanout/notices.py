@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import current_app, render_template
+from flask_babel import gettext
 
 from ..mail.compose import Envelope, MailTemplate, build_message, sender_domain
 from ..mail.list_id import list_id_header
@@ -36,7 +37,8 @@ UTC_FORMAT = "%Y-%m-%d %H:%M UTC"
 
 
 def _label(labels, value):
-    return labels.get(value, value)
+    """The label in the status page's language: the snapshot keeps what was sent."""
+    return gettext(labels.get(value, value))
 
 
 def _incident_snapshot(incident):
@@ -46,7 +48,7 @@ def _incident_snapshot(incident):
         "impact": incident.impact,
         "impact_label": _label(INCIDENT_IMPACTS, incident.impact),
         "status": incident.status,
-        "status_label": incident.status_label,
+        "status_label": gettext(incident.status_label),
         "url": external_url("public.incident", incident_id=incident.id),
     }
 
@@ -65,7 +67,7 @@ def _maintenance_snapshot(maintenance, zone):
         "id": maintenance.id,
         "title": maintenance.title,
         "description": maintenance.description or "",
-        "status_label": maintenance.status_label,
+        "status_label": gettext(maintenance.status_label),
         **_window_times(maintenance.starts_at, maintenance.ends_at, zone),
         "zone": zone.key,
         "url": external_url("public.maintenance", maintenance_id=maintenance.id),
@@ -80,7 +82,7 @@ def _window_times(starts_at, ends_at, zone):
 
 def _maintenance_update_snapshot(entry, zone):
     return {
-        "status_label": entry.status_label,
+        "status_label": gettext(entry.status_label),
         "message": entry.message,
         "posted_utc": entry.created_at.strftime(UTC_FORMAT) if entry.created_at else "",
         "posted_local": format_local(entry.created_at, zone=zone),
@@ -96,7 +98,7 @@ def _components_snapshot(incident, maintenance, component):
     if component is not None:
         found.append(component)
     unique = {c.id: c for c in found}.values()
-    return [{"name": c.name, "status": c.status, "status_label": c.status_label}
+    return [{"name": c.name, "status": c.status, "status_label": gettext(c.status_label)}
             for c in sorted(unique, key=lambda c: (c.position, c.name))]
 
 
@@ -112,7 +114,7 @@ def snapshot(kind, *, incident=None, incident_update=None, maintenance=None,
     zone = operator_zone()
     context = {
         "kind": kind,
-        "kind_label": EVENT_KINDS[kind],
+        "kind_label": gettext(EVENT_KINDS[kind]),
         "site_name": settings.status_page_name,
         "status_url": external_url("public.index"),
         "incident": _incident_snapshot(incident) if incident is not None else None,
@@ -132,7 +134,7 @@ def snapshot(kind, *, incident=None, incident_update=None, maintenance=None,
     if component is not None:
         context["change"] = {
             "name": component.name,
-            "status_label": component.status_label,
+            "status_label": gettext(component.status_label),
             "previous_status_label": (_label(COMPONENT_STATUSES, previous_status)
                                       if previous_status else None),
         }

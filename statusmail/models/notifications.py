@@ -4,20 +4,21 @@ The database, not Redis, says what has been sent: a delivery is claimed with a l
 before sending and marked ``sent`` as soon as the server accepts it.
 """
 from ..extensions import db
+from ..wording import N_
 from . import utcnow
 
 EVENT_KINDS = {
-    "incident_created": "Incident created",
-    "incident_updated": "Incident updated",
-    "incident_resolved": "Incident resolved",
-    "maintenance_scheduled": "Maintenance scheduled",
-    "maintenance_rescheduled": "Maintenance rescheduled",
-    "maintenance_reminder": "Maintenance reminder",
-    "maintenance_updated": "Maintenance update",
-    "maintenance_started": "Maintenance started",
-    "maintenance_completed": "Maintenance completed",
-    "maintenance_cancelled": "Maintenance cancelled",
-    "component_status_changed": "Component status changed",
+    "incident_created": N_("Incident created"),
+    "incident_updated": N_("Incident updated"),
+    "incident_resolved": N_("Incident resolved"),
+    "maintenance_scheduled": N_("Maintenance scheduled"),
+    "maintenance_rescheduled": N_("Maintenance rescheduled"),
+    "maintenance_reminder": N_("Maintenance reminder"),
+    "maintenance_updated": N_("Maintenance update"),
+    "maintenance_started": N_("Maintenance started"),
+    "maintenance_completed": N_("Maintenance completed"),
+    "maintenance_cancelled": N_("Maintenance cancelled"),
+    "component_status_changed": N_("Component status changed"),
 }
 NOTIFICATION_STATES = ("sending", "paused", "cancelled", "completed")
 DELIVERY_STATES = ("queued", "sending", "sent", "failed", "skipped", "cancelled")

@@ -4,29 +4,31 @@ import unicodedata
 from sqlalchemy.orm import validates
 
 from ..extensions import db
+from ..wording import N_
 from . import utcnow
 
 NAME_KEY_MAX = 480  # characters; well inside a PostgreSQL index entry even at 4 bytes each
 
 COMPONENT_STATUSES = {
-    "operational": "Operational",
-    "degraded_performance": "Degraded performance",
-    "partial_outage": "Partial outage",
-    "major_outage": "Major outage",
-    "under_maintenance": "Under maintenance",
+    "operational": N_("Operational"),
+    "degraded_performance": N_("Degraded performance"),
+    "partial_outage": N_("Partial outage"),
+    "major_outage": N_("Major outage"),
+    "under_maintenance": N_("Under maintenance"),
 }
 INCIDENT_STATUSES = {
-    "investigating": "Investigating",
-    "identified": "Identified",
-    "monitoring": "Monitoring",
-    "resolved": "Resolved",
+    "investigating": N_("Investigating"),
+    "identified": N_("Identified"),
+    "monitoring": N_("Monitoring"),
+    "resolved": N_("Resolved"),
 }
-INCIDENT_IMPACTS = {"none": "None", "minor": "Minor", "major": "Major", "critical": "Critical"}
+INCIDENT_IMPACTS = {"none": N_("None"), "minor": N_("Minor"), "major": N_("Major"),
+                    "critical": N_("Critical")}
 MAINTENANCE_STATUSES = {
-    "scheduled": "Scheduled",
-    "in_progress": "In progress",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
+    "scheduled": N_("Scheduled"),
+    "in_progress": N_("In progress"),
+    "completed": N_("Completed"),
+    "cancelled": N_("Cancelled"),
 }
 
 

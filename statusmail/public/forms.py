@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, request
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadData, URLSafeTimedSerializer
 from wtforms import BooleanField, EmailField, RadioField, SelectMultipleField, StringField
@@ -16,17 +17,17 @@ WIDGET_FORM_MAX_AGE = 24 * 3600
 
 
 class SubscribeForm(FlaskForm):
-    email = EmailField("Email address", render_kw={"autocomplete": "email", "required": True,
+    email = EmailField(_l("Email address"), render_kw={"autocomplete": "email", "required": True,
                                                     "placeholder": "you@example.com"})
     # Honeypot: hidden from people by CSS, filled in by bots that fill in everything.
-    website = StringField("Leave this field empty",
+    website = StringField(_l("Leave this field empty"),
                           render_kw={"autocomplete": "off", "tabindex": "-1"})
 
     def validate_email(self, field):
         try:
             self.normalized_email = normalize_email(field.data)
         except InvalidEmail as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(gettext(str(exc))) from None
 
     @property
     def filled_by_bot(self):
@@ -54,11 +55,11 @@ class OriginCheckedCSRF(CSRF):
         try:
             self.serializer.loads(field.data or "", max_age=WIDGET_FORM_MAX_AGE)
         except BadData:
-            raise ValidationError("This form has expired. Reload the page and try again.") \
-                from None
+            raise ValidationError(
+                gettext("This form has expired. Reload the page and try again.")) from None
         origin = request.headers.get("Origin")
         if origin is not None and urlsplit(origin).netloc not in _own_hosts():
-            raise ValidationError("This form was sent from another site.")
+            raise ValidationError(gettext("This form was sent from another site."))
 
 
 def _own_hosts():
@@ -80,26 +81,27 @@ class ActionForm(FlaskForm):
 
 
 class PreferencesForm(FlaskForm):
-    scope = RadioField("Components", default="all", choices=[
-        SelectChoice("all", "All components, including ones added later"),
-        SelectChoice("selected", "Only the components I choose"),
+    scope = RadioField(_l("Components"), default="all", choices=[
+        SelectChoice("all", _l("All components, including ones added later")),
+        SelectChoice("selected", _l("Only the components I choose")),
     ])
-    components = SelectMultipleField("Components", coerce=int, choices=[],
+    components = SelectMultipleField(_l("Components"), coerce=int, choices=[],
                                      widget=ListWidget(prefix_label=False),
                                      option_widget=CheckboxInput())
-    notify_incidents = BooleanField("Incidents: when one starts, its updates, its resolution")
-    notify_maintenance = BooleanField("Maintenance: when it is scheduled, starts and ends")
-    notify_component_changes = BooleanField("Component status changes")
+    notify_incidents = BooleanField(_l("Incidents: when one starts, its updates, its resolution"))
+    notify_maintenance = BooleanField(_l("Maintenance: when it is scheduled, starts and ends"))
+    notify_component_changes = BooleanField(_l("Component status changes"))
 
     def validate_components(self, field):
         if self.scope.data == "selected" and not field.data:
-            raise ValidationError("Choose at least one component, or choose all components.")
+            raise ValidationError(
+                gettext("Choose at least one component, or choose all components."))
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         if not (self.notify_incidents.data or self.notify_maintenance.data
                 or self.notify_component_changes.data):
-            self.form_errors.append("Choose at least one kind of notice. "
-                                    "To stop all mail, unsubscribe below.")
+            self.form_errors.append(gettext("Choose at least one kind of notice. "
+                                            "To stop all mail, unsubscribe below."))
             valid = False
         return valid

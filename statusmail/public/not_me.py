@@ -6,17 +6,20 @@ for good: no notice, no further confirmation, whoever signs it up again. A GET o
 the page with the button (link scanners follow every link in a mail); the POST does it.
 """
 from flask import render_template
+from flask_babel import gettext
 
 from ..extensions import limiter
 from ..services import subscriptions as subscription_service
 from ..services.suppressions import is_suppressed, suppress
 from ..tokens import TokenExpired, TokenInvalid
+from ..wording import N_
 from . import bp
 from .forms import ActionForm
 
 
 def _refused(title, message):
-    return render_template("public/link_invalid.html", title=title, message=message), 400
+    return render_template("public/link_invalid.html", title=gettext(title),
+                           message=gettext(message)), 400
 
 
 @bp.route("/not-me/<token>", methods=["GET", "POST"], endpoint="not_me")
@@ -25,16 +28,16 @@ def not_me_page(token):
     try:
         subscriber = subscription_service.subscriber_from_token("not-me", token)
     except TokenExpired:
-        return _refused("This link has expired",
-                        "Without confirmation we send nothing more to this address anyway. "
-                        "If more confirmation mails arrive, use the link in the newest one.")
+        return _refused(N_("This link has expired"),
+                        N_("Without confirmation we send nothing more to this address anyway. "
+                           "If more confirmation mails arrive, use the link in the newest one."))
     except TokenInvalid:
-        return _refused("This link is not valid",
-                        "The link may be cut short or mistyped. Copy the whole link from the "
-                        "mail.")
+        return _refused(N_("This link is not valid"),
+                        N_("The link may be cut short or mistyped. Copy the whole link from the "
+                           "mail."))
     if subscriber is None:
-        return _refused("This link is no longer valid",
-                        "It was made for a sign-up that has been removed or replaced since.")
+        return _refused(N_("This link is no longer valid"),
+                        N_("It was made for a sign-up that has been removed or replaced since."))
     form = ActionForm()
     done = is_suppressed(subscriber.email)
     if not done and form.validate_on_submit():

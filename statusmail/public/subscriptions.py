@@ -5,6 +5,7 @@ on POST, behind a button, except RFC 8058 one-click unsubscribe, which mailbox p
 POST without cookies.
 """
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from wtforms.fields.choices import SelectChoice
 
 from ..extensions import csrf, limiter
@@ -14,6 +15,7 @@ from ..services import subscriptions as service
 from ..services.manage_links import request_manage_link
 from ..services.validation import InvalidEmail, normalize_email
 from ..tokens import TokenExpired, TokenInvalid
+from ..wording import N_
 from . import bp
 from .page_cache import cached_page
 from .forms import ActionForm, ManageLinkForm, PreferencesForm, SubscribeForm, \
@@ -40,11 +42,11 @@ def _posted_address():
 # Shared scopes: the page and the widget draw from the same allowance.
 per_ip_limit = limiter.shared_limit(
     "5/minute;30/hour", scope="subscribe-ip", methods=["POST"],
-    error_message="too many sign-ups from your network")
+    error_message=lambda: gettext("too many sign-ups from your network"))
 per_address_limit = limiter.shared_limit(
     "5/hour;10/day", scope="subscribe-address", methods=["POST"], key_func=_address_key,
     exempt_when=lambda: not _posted_address(),
-    error_message="too many sign-ups for this address")
+    error_message=lambda: gettext("too many sign-ups for this address"))
 
 
 def _manage_link_address_key():
@@ -54,11 +56,11 @@ def _manage_link_address_key():
 # Like sign-up: per network and per address, the page and the status page's form alike.
 manage_link_ip_limit = limiter.shared_limit(
     "5/minute;30/hour", scope="manage-link-ip", methods=["POST"],
-    error_message="too many requests from your network")
+    error_message=lambda: gettext("too many requests from your network"))
 manage_link_address_limit = limiter.shared_limit(
     "3/hour;10/day", scope="manage-link-address", methods=["POST"],
     key_func=_manage_link_address_key, exempt_when=lambda: not _posted_address(),
-    error_message="too many requests for this address")
+    error_message=lambda: gettext("too many requests for this address"))
 
 
 @bp.after_request
@@ -117,16 +119,19 @@ def manage_link():
 
 
 def _bad_link(title, message, status=400):
-    return render_template("public/link_invalid.html", title=title, message=message), status
+    return render_template("public/link_invalid.html", title=gettext(title),
+                           message=gettext(message)), status
 
 
 def _stale_link():
     """The one answer for a genuine link that belongs to nobody now: its subscriber was
     removed, or its links were invalidated (by the operator, or by subscribing again).
     It never says more, so an old link shows nobody's address."""
-    return render_template("public/link_invalid.html", title="This link is no longer valid",
-                           message="It was made for a subscription that has ended or whose "
-                                   "links have been replaced since.", request_new=True), 400
+    return render_template("public/link_invalid.html",
+                           title=gettext("This link is no longer valid"),
+                           message=gettext("It was made for a subscription that has ended or "
+                                           "whose links have been replaced since."),
+                           request_new=True), 400
 
 
 def _manage_url(subscriber):
@@ -141,19 +146,23 @@ def _confirmed(subscriber, already):
 def _what_is_heard(subscriber):
     """The subscription's actual selection in words: "incidents and maintenance, for
     Database only" (the landing page states it rather than assuming the defaults)."""
-    kinds = [name for name, wanted in (("incidents", subscriber.notify_incidents),
-                                       ("maintenance", subscriber.notify_maintenance),
-                                       ("component status changes",
-                                        subscriber.notify_component_changes)) if wanted]
+    kinds = [gettext(name) for name, wanted in (
+        (N_("incidents"), subscriber.notify_incidents),
+        (N_("maintenance"), subscriber.notify_maintenance),
+        (N_("component status changes"), subscriber.notify_component_changes)) if wanted]
     if subscriber.all_components:
-        where = "for every component"
+        where = gettext("for every component")
     else:
-        where = "for " + _and_list(sorted(c.name for c in subscriber.components)) + " only"
-    return f"{_and_list(kinds) or 'nothing'}, {where}"
+        where = gettext("for %(components)s only",
+                        components=_and_list(sorted(c.name for c in subscriber.components)))
+    return gettext("%(kinds)s, %(where)s", kinds=_and_list(kinds) or gettext("nothing"),
+                   where=where)
 
 
 def _and_list(words):
-    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+    if len(words) < 2:
+        return "".join(words)
+    return gettext("%(first)s and %(last)s", first=", ".join(words[:-1]), last=words[-1])
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"], endpoint="confirm")
@@ -165,22 +174,22 @@ def confirm_page(token):
     except TokenExpired as exc:
         return _expired_confirmation(form, exc.payload)
     except TokenInvalid:
-        return _bad_link("This link is not valid",
-                         "The link may be cut short or mistyped. Copy the whole link from the "
-                         "mail, or subscribe again to get a new one.")
+        return _bad_link(N_("This link is not valid"),
+                         N_("The link may be cut short or mistyped. Copy the whole link from the "
+                            "mail, or subscribe again to get a new one."))
     if subscriber is None:
         return _stale_link()
     if subscriber.status == "confirmed":
         return _confirmed(subscriber, already=True)
     if subscriber.status != "pending":
-        return _bad_link("This link is no longer valid",
-                         "This subscription ended after the link was sent. "
-                         "Subscribe again if you want notices.")
+        return _bad_link(N_("This link is no longer valid"),
+                         N_("This subscription ended after the link was sent. "
+                            "Subscribe again if you want notices."))
     if form.validate_on_submit():
         outcome = service.confirm_subscription(subscriber)
         if outcome == "not_pending":
-            return _bad_link("This link is no longer valid",
-                             "This subscription ended after the link was sent.")
+            return _bad_link(N_("This link is no longer valid"),
+                             N_("This subscription ended after the link was sent."))
         return _confirmed(subscriber, already=outcome == "already_confirmed")
     return render_template("public/confirm.html", form=form, subscriber=subscriber)
 
@@ -188,7 +197,7 @@ def confirm_page(token):
 def _expired_confirmation(form, link):
     """An expired link still proves we mailed its subscriber, if its key is current."""
     if link is None:
-        return _bad_link("This link is not valid", "Subscribe again to get a new link.")
+        return _bad_link(N_("This link is not valid"), N_("Subscribe again to get a new link."))
     subscriber = service.subscriber_for_link(link)
     if subscriber is None:
         return _stale_link()
@@ -206,13 +215,13 @@ def manage_page(token):
     try:
         subscriber = service.subscriber_from_token("manage", token)
     except TokenExpired:
-        return _bad_link("This link has expired",
-                         "Every notice we send carries a fresh link to your preferences. "
-                         "Use the one in the latest mail.")
+        return _bad_link(N_("This link has expired"),
+                         N_("Every notice we send carries a fresh link to your preferences. "
+                            "Use the one in the latest mail."))
     except TokenInvalid:
-        return _bad_link("This link is not valid",
-                         "The link may be cut short or mistyped. Copy the whole link from the "
-                         "latest notice we sent you.")
+        return _bad_link(N_("This link is not valid"),
+                         N_("The link may be cut short or mistyped. Copy the whole link from the "
+                            "latest notice we sent you."))
     if subscriber is None:
         return _stale_link()
     groups = service.components_by_group()
@@ -230,22 +239,22 @@ def manage_page(token):
         # Preferences of a subscription nobody confirmed (or that ended) would be saved for
         # nothing: the page says why and offers the way back, the server refuses the save.
         return _manage_page(form, subscriber, groups, saveable,
-                            refused=_NOT_SAVEABLE[subscriber.status]), 409
+                            refused=str(_NOT_SAVEABLE[subscriber.status])), 409
     if form.validate_on_submit():
         service.update_preferences(
             subscriber, all_components=form.scope.data == "all",
             component_ids=form.components.data, notify_incidents=form.notify_incidents.data,
             notify_maintenance=form.notify_maintenance.data,
             notify_component_changes=form.notify_component_changes.data)
-        flash("Your preferences are saved.", "success")
+        flash(gettext("Your preferences are saved."), "success")
         return redirect(url_for("public.manage", token=token))
     return _manage_page(form, subscriber, groups, saveable), 400 if form.errors else 200
 
 
 _NOT_SAVEABLE = {
-    "pending": "Nothing was saved: this address is not confirmed yet.",
-    "unsubscribed": "Nothing was saved: you are unsubscribed.",
-    "bounced": "Nothing was saved: mail to this address bounced.",
+    "pending": lazy_gettext("Nothing was saved: this address is not confirmed yet."),
+    "unsubscribed": lazy_gettext("Nothing was saved: you are unsubscribed."),
+    "bounced": lazy_gettext("Nothing was saved: mail to this address bounced."),
 }
 
 
@@ -268,13 +277,13 @@ def manage_confirmation(token):
     try:
         subscriber = service.subscriber_from_token("manage", token)
     except TokenInvalid:
-        return _bad_link("This link is not valid",
-                         "Copy the whole link from the latest mail we sent you.")
+        return _bad_link(N_("This link is not valid"),
+                         N_("Copy the whole link from the latest mail we sent you."))
     if subscriber is None:
         return _stale_link()
     form = ActionForm()
     if not form.validate_on_submit():
-        return _bad_link("This form has expired", "Reload the page and try again.")
+        return _bad_link(N_("This form has expired"), N_("Reload the page and try again."))
     if subscriber.status == "confirmed":
         return redirect(url_for("public.manage", token=token))
     service.request_subscription(subscriber.email, source=subscriber.source)
@@ -287,9 +296,9 @@ def unsubscribe_page(token):
     try:
         subscriber = service.subscriber_from_token("unsubscribe", token)
     except TokenInvalid:
-        return _bad_link("This link is not valid",
-                         "The link may be cut short or mistyped. Copy the whole link from the "
-                         "mail; every notice we send carries one.")
+        return _bad_link(N_("This link is not valid"),
+                         N_("The link may be cut short or mistyped. Copy the whole link from the "
+                            "mail; every notice we send carries one."))
     if subscriber is None:
         return _stale_link()
     form = ActionForm()
@@ -312,20 +321,21 @@ def unsubscribe_one_click(token):
         # page with the button; nothing changes on a GET or HEAD.
         return redirect(url_for("public.unsubscribe", token=token), 303)
     if not _one_click_body():
-        return _plain("This address takes the RFC 8058 one-click body "
-                      "'List-Unsubscribe=One-Click', or an empty one.", 400)
+        return _plain(gettext("This address takes the RFC 8058 one-click body "
+                              "'List-Unsubscribe=One-Click', or an empty one."), 400)
     try:
         subscriber = service.subscriber_from_token("unsubscribe", token)
     except TokenInvalid:
-        return _plain("This unsubscribe link is not valid.", 400)
+        return _plain(gettext("This unsubscribe link is not valid."), 400)
     site_name = SiteSettings.get().status_page_name
     if subscriber is None:
         # Nobody to unsubscribe: the subscription ended or its links were replaced. Not a
         # failure the provider should retry, and the answer names no one.
-        return _plain(f"This link no longer belongs to a subscription to {site_name}; "
-                      "nothing was changed. Use the link in the latest mail.", 200)
+        return _plain(gettext("This link no longer belongs to a subscription to %(site_name)s; "
+                              "nothing was changed. Use the link in the latest mail.",
+                              site_name=site_name), 200)
     service.unsubscribe(subscriber)
-    return _plain(f"You are unsubscribed from {site_name}.", 200)
+    return _plain(gettext("You are unsubscribed from %(site_name)s.", site_name=site_name), 200)
 
 
 def _one_click_body():

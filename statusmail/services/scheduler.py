@@ -13,6 +13,7 @@ from rq.job import Job, JobStatus
 from ..extensions import db
 from ..fanout.sweeper import FANOUT_TASKS
 from ..models import OutboundMail
+from ..i18n import forget_locale
 from ..queues import redis_connection
 from .maintenance import advance_maintenance
 from .outbox import due_outbound, enqueue_outbound, outbound_job_id
@@ -74,6 +75,7 @@ def tick(now=None):
             db.session.rollback()
         finally:
             db.session.remove()
+            forget_locale()
 
 
 def run_forever(interval):

@@ -9,16 +9,17 @@ from .components import ordered_components
 from .incidents import open_incidents
 from .status import worst_status
 from .timezones import operator_zone, to_local, to_utc
+from ..wording import N_
 
 HISTORY_DAYS = 14
 HISTORY_PAGES = 2000  # about 75 years back: further is a typo, not history
 PAST_MAINTENANCE = ("completed", "cancelled")
 OVERALL_LABELS = {
-    "operational": "All systems operational",
-    "under_maintenance": "Maintenance in progress",
-    "degraded_performance": "Degraded performance",
-    "partial_outage": "Partial outage",
-    "major_outage": "Major outage",
+    "operational": N_("All systems operational"),
+    "under_maintenance": N_("Maintenance in progress"),
+    "degraded_performance": N_("Degraded performance"),
+    "partial_outage": N_("Partial outage"),
+    "major_outage": N_("Major outage"),
 }
 
 ComponentGroup = namedtuple("ComponentGroup", "name components status status_label")
@@ -47,7 +48,7 @@ def overall_status(components, incidents):
     """The banner: the worst component status; an open incident is never "all good"."""
     status = worst_status(component.status for component in components)
     if status == "operational" and incidents:
-        return Overall("degraded_performance", "We are looking into an issue")
+        return Overall("degraded_performance", N_("We are looking into an issue"))
     return Overall(status, OVERALL_LABELS[status])
 
 

@@ -1,6 +1,8 @@
 """Rendering one-off mail: subscription confirmation, manage link, password reset, invitation,
-test send."""
+test send. A subscriber's mail is in the status page's language; the admin's own mail
+(password reset, invitation, test send) stays English, as the admin does."""
 from flask import render_template
+from flask_babel import force_locale, gettext
 
 from ..extensions import db
 from ..mail.compose import build_message, make_message_id, sender_domain
@@ -15,6 +17,7 @@ from .mail_templates.branding import brand_of
 from .mail_templates.subjects import default_confirm_subject
 from .mail_templates.variables import CONFIRM
 from .security.team import invitation_link_token, live_invitation
+from ..i18n import SOURCE_LANGUAGE
 
 
 def default_sender(settings):
@@ -27,6 +30,11 @@ def _render(template, **context):
             render_template(f"email/{template}.html", **context))
 
 
+def _render_for_operator(template, **context):
+    with force_locale(SOURCE_LANGUAGE):
+        return _render(template, **context)
+
+
 def why_confirmation(subscriber, row, settings):
     """Why this confirmation mail came: when, and where the request was made. A person
     who never asked (someone typed their address) learns what happened and can stop it."""
@@ -34,15 +42,24 @@ def why_confirmation(subscriber, row, settings):
     when = format_local(row.created_at or subscriber.created_at, "%Y-%m-%d %H:%M %Z",
                         zone=zone_or_utc(settings.timezone))
     if subscriber.source in ("import", "admin"):
-        return (f"An operator of {site} added this address to its list of subscribers on "
-                f"{when}, and we ask you to confirm before sending any notice.")
-    where = {
-        "page": f"on the subscribe page {external_url('public.subscribe')}",
-        "widget": f"in the subscribe form of {site} (on its status page or a site that embeds it)",
-        "api": f"through {site}'s API",
-    }.get(subscriber.source, f"at {external_url('public.index')}")
-    return (f"Someone — hopefully you — asked on {when} {where} for status updates from "
-            f"{site} to be sent to this address.")
+        return gettext("An operator of %(site)s added this address to its list of subscribers "
+                       "on %(when)s, and we ask you to confirm before sending any notice.",
+                       site=site, when=when)
+    if subscriber.source == "page":
+        return gettext("Someone — hopefully you — asked on %(when)s on the subscribe page "
+                       "%(url)s for status updates from %(site)s to be sent to this address.",
+                       when=when, url=external_url("public.subscribe"), site=site)
+    if subscriber.source == "widget":
+        return gettext("Someone — hopefully you — asked on %(when)s in the subscribe form of "
+                       "%(site)s (on its status page or a site that embeds it) for status "
+                       "updates from %(site)s to be sent to this address.", when=when, site=site)
+    if subscriber.source == "api":
+        return gettext("Someone — hopefully you — asked on %(when)s through %(site)s's API for "
+                       "status updates from %(site)s to be sent to this address.",
+                       when=when, site=site)
+    return gettext("Someone — hopefully you — asked on %(when)s at %(url)s for status updates "
+                   "from %(site)s to be sent to this address.",
+                   when=when, url=external_url("public.index"), site=site)
 
 
 def render_outbound(row, settings=None):
@@ -79,8 +96,9 @@ def render_outbound(row, settings=None):
             ("confirm", "public.confirm")
         link = external_url(endpoint, token=make_subscriber_token(purpose, subscriber.id,
                                                                   subscriber.link_key))
-        subject = (f"Your {settings.status_page_name} notification preferences" if confirmed
-                   else f"Confirm your subscription to {settings.status_page_name}")
+        subject = (gettext("Your %(site_name)s notification preferences",
+                           site_name=settings.status_page_name) if confirmed
+                   else default_confirm_subject(settings.status_page_name))
         # A pending address may never have asked: it can stop all mail, as from a confirmation.
         not_me_url = None if confirmed else external_url(
             "public.not_me", token=make_subscriber_token("not-me", subscriber.id,
@@ -93,20 +111,22 @@ def render_outbound(row, settings=None):
             return None
         token = make_token("password-reset", {"uid": user.id, "pw": user.password_fingerprint()})
         subject = f"Reset your {settings.status_page_name} admin password"
-        text, html = _render("password_reset",
-                             reset_url=external_url("admin.reset_password", token=token), **common)
+        text, html = _render_for_operator(
+            "password_reset", reset_url=external_url("admin.reset_password", token=token),
+            **common)
     elif row.kind == "invitation":
         invitation = live_invitation(row.invitation_id)
         if invitation is None:  # revoked, accepted or expired since it was queued
             return None
         subject = f"You are invited to the {settings.status_page_name} admin"
-        text, html = _render("invitation", role=invitation.role,
-                             accept_url=external_url("admin.accept_invitation",
-                                                     token=invitation_link_token(invitation)),
-                             expires_at=invitation.expires_at, **common)
+        text, html = _render_for_operator(
+            "invitation", role=invitation.role,
+            accept_url=external_url("admin.accept_invitation",
+                                    token=invitation_link_token(invitation)),
+            expires_at=invitation.expires_at, **common)
     elif row.kind == "test":
         subject = row.subject
-        text, html = _render("test", body=row.body, **common)
+        text, html = _render_for_operator("test", body=row.body, **common)
     else:
         raise ValueError(f"unknown outbound kind {row.kind!r}")
 

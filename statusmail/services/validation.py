@@ -2,6 +2,7 @@
 from email_validator import EmailNotValidError, validate_email
 
 from ..mail.addresses import address_problem
+from ..wording import N_
 
 
 class InvalidEmail(ValueError):
@@ -19,9 +20,9 @@ def normalize_email(raw, check_deliverability=False):
     """
     raw = (raw or "").strip()
     if not raw:
-        raise InvalidEmail("Enter an email address.")
+        raise InvalidEmail(N_("Enter an email address."))
     if len(raw) > 254:
-        raise InvalidEmail("That address is too long.")
+        raise InvalidEmail(N_("That address is too long."))
     try:
         result = validate_email(raw, check_deliverability=check_deliverability,
                                 allow_smtputf8=False)

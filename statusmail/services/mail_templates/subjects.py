@@ -1,30 +1,38 @@
-"""The subjects statusmail writes when the operator has not written one."""
+"""The subjects statusmail writes when the operator has not written one, in the status
+page's language."""
+from flask_babel import gettext
+
 SUBJECT_MAX = 255
 
 
 def default_subject(kind, site_name, context):
     incident, maintenance = context["incident"], context["maintenance"]
     change = context["change"]
+    window = ({"title": maintenance["title"], "starts": maintenance["starts_local"]}
+              if maintenance else {})
     topics = {
-        "incident_created": lambda: f"Incident: {incident['title']}",
-        "incident_updated": lambda: f"{incident['status_label']}: {incident['title']}",
-        "incident_resolved": lambda: f"Resolved: {incident['title']}",
-        "maintenance_scheduled": lambda: (f"Scheduled maintenance: {maintenance['title']} "
-                                          f"({maintenance['starts_local']})"),
-        "maintenance_started": lambda: f"Maintenance in progress: {maintenance['title']}",
-        "maintenance_completed": lambda: f"Maintenance completed: {maintenance['title']}",
-        "maintenance_cancelled": lambda: (f"Maintenance cancelled: {maintenance['title']} "
-                                          f"({maintenance['starts_local']})"),
-        "maintenance_rescheduled": lambda: (f"Maintenance rescheduled: {maintenance['title']} "
-                                            f"(now {maintenance['starts_local']})"),
-        "maintenance_reminder": lambda: (f"Reminder: maintenance {maintenance['title']} "
-                                         f"starts {maintenance['starts_local']}"),
-        "maintenance_updated": lambda: f"Maintenance update: {maintenance['title']}",
-        "component_status_changed": lambda: f"{change['name']}: {change['status_label']}",
+        "incident_created": lambda: gettext("Incident: %(title)s", title=incident["title"]),
+        "incident_updated": lambda: gettext("%(status)s: %(title)s",
+                                            status=incident["status_label"],
+                                            title=incident["title"]),
+        "incident_resolved": lambda: gettext("Resolved: %(title)s", title=incident["title"]),
+        "maintenance_scheduled": lambda: gettext("Scheduled maintenance: %(title)s (%(starts)s)",
+                                                 **window),
+        "maintenance_started": lambda: gettext("Maintenance in progress: %(title)s", **window),
+        "maintenance_completed": lambda: gettext("Maintenance completed: %(title)s", **window),
+        "maintenance_cancelled": lambda: gettext("Maintenance cancelled: %(title)s (%(starts)s)",
+                                                 **window),
+        "maintenance_rescheduled": lambda: gettext(
+            "Maintenance rescheduled: %(title)s (now %(starts)s)", **window),
+        "maintenance_reminder": lambda: gettext(
+            "Reminder: maintenance %(title)s starts %(starts)s", **window),
+        "maintenance_updated": lambda: gettext("Maintenance update: %(title)s", **window),
+        "component_status_changed": lambda: gettext("%(name)s: %(status)s", name=change["name"],
+                                                    status=change["status_label"]),
     }
     subject = f"[{site_name}] {topics[kind]()}"
     return subject if len(subject) <= SUBJECT_MAX else subject[:SUBJECT_MAX - 1] + "…"
 
 
 def default_confirm_subject(site_name):
-    return f"Confirm your subscription to {site_name}"
+    return gettext("Confirm your subscription to %(site_name)s", site_name=site_name)
