@@ -2,7 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, request
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from itsdangerous import BadData, URLSafeTimedSerializer
 from wtforms import BooleanField, EmailField, RadioField, SelectMultipleField, StringField
@@ -11,23 +11,24 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..services.validation import InvalidEmail, normalize_email
+from ..services.validation import InvalidEmail, normalize_email, translated_problem
 
 WIDGET_FORM_MAX_AGE = 24 * 3600
 
 
 class SubscribeForm(FlaskForm):
-    email = EmailField(_l("Email address"), render_kw={"autocomplete": "email", "required": True,
-                                                    "placeholder": "you@example.com"})
+    email = EmailField(lazy_gettext("Email address"),
+                       render_kw={"autocomplete": "email", "required": True,
+                                  "placeholder": "you@example.com"})
     # Honeypot: hidden from people by CSS, filled in by bots that fill in everything.
-    website = StringField(_l("Leave this field empty"),
+    website = StringField(lazy_gettext("Leave this field empty"),
                           render_kw={"autocomplete": "off", "tabindex": "-1"})
 
     def validate_email(self, field):
         try:
             self.normalized_email = normalize_email(field.data)
         except InvalidEmail as exc:
-            raise ValidationError(gettext(str(exc))) from None
+            raise ValidationError(translated_problem(exc)) from None
 
     @property
     def filled_by_bot(self):
@@ -81,16 +82,16 @@ class ActionForm(FlaskForm):
 
 
 class PreferencesForm(FlaskForm):
-    scope = RadioField(_l("Components"), default="all", choices=[
-        SelectChoice("all", _l("All components, including ones added later")),
-        SelectChoice("selected", _l("Only the components I choose")),
+    scope = RadioField(lazy_gettext("Components"), default="all", choices=[
+        SelectChoice("all", lazy_gettext("All components, including ones added later")),
+        SelectChoice("selected", lazy_gettext("Only the components I choose")),
     ])
-    components = SelectMultipleField(_l("Components"), coerce=int, choices=[],
+    components = SelectMultipleField(lazy_gettext("Components"), coerce=int, choices=[],
                                      widget=ListWidget(prefix_label=False),
                                      option_widget=CheckboxInput())
-    notify_incidents = BooleanField(_l("Incidents: when one starts, its updates, its resolution"))
-    notify_maintenance = BooleanField(_l("Maintenance: when it is scheduled, starts and ends"))
-    notify_component_changes = BooleanField(_l("Component status changes"))
+    notify_incidents = BooleanField(lazy_gettext("Incidents: when one starts, its updates, its resolution"))
+    notify_maintenance = BooleanField(lazy_gettext("Maintenance: when it is scheduled, starts and ends"))
+    notify_component_changes = BooleanField(lazy_gettext("Component status changes"))
 
     def validate_components(self, field):
         if self.scope.data == "selected" and not field.data:

@@ -6,7 +6,12 @@ from ..wording import N_
 
 
 class InvalidEmail(ValueError):
-    pass
+    """``translatable``: the message is one of ours in the catalogue; email-validator's and
+    the mail layer's detailed ones are English only (:func:`translated_problem`)."""
+
+    def __init__(self, message, translatable=False):
+        super().__init__(message)
+        self.translatable = translatable
 
 
 def normalize_email(raw, check_deliverability=False):
@@ -20,9 +25,9 @@ def normalize_email(raw, check_deliverability=False):
     """
     raw = (raw or "").strip()
     if not raw:
-        raise InvalidEmail(N_("Enter an email address."))
+        raise InvalidEmail(N_("Enter an email address."), translatable=True)
     if len(raw) > 254:
-        raise InvalidEmail(N_("That address is too long."))
+        raise InvalidEmail(N_("That address is too long."), translatable=True)
     try:
         result = validate_email(raw, check_deliverability=check_deliverability,
                                 allow_smtputf8=False)
@@ -33,3 +38,16 @@ def normalize_email(raw, check_deliverability=False):
     if problem:
         raise InvalidEmail(problem)
     return address
+
+
+def translated_problem(exc):
+    """What a subscriber is told about an :class:`InvalidEmail`, in the page's language:
+    an English-only detail is kept in English and replaced by a general message in any
+    other language."""
+    from flask_babel import get_locale, gettext
+    if exc.translatable:
+        return gettext(str(exc))
+    locale = get_locale()
+    if locale is None or locale.language == "en":
+        return str(exc)
+    return gettext("That is not a valid email address: check it for typos.")
