@@ -89,8 +89,10 @@ class PreferencesForm(FlaskForm):
     components = SelectMultipleField(lazy_gettext("Components"), coerce=int, choices=[],
                                      widget=ListWidget(prefix_label=False),
                                      option_widget=CheckboxInput())
-    notify_incidents = BooleanField(lazy_gettext("Incidents: when one starts, its updates, its resolution"))
-    notify_maintenance = BooleanField(lazy_gettext("Maintenance: when it is scheduled, starts and ends"))
+    notify_incidents = BooleanField(
+        lazy_gettext("Incidents: when one starts, its updates, its resolution"))
+    notify_maintenance = BooleanField(
+        lazy_gettext("Maintenance: when it is scheduled, starts and ends"))
     notify_component_changes = BooleanField(lazy_gettext("Component status changes"))
 
     def validate_components(self, field):

@@ -165,13 +165,15 @@ def test_every_public_page_is_translatable(app):
 
     leave = f"/unsubscribe/{subscribers.token('unsubscribe', ids['confirmed'])}"
     page = _page(client, "unsubscribe", client.get(leave))
-    _page(client, "unsubscribed", client.post(leave, data={"csrf_token": web.csrf_token(page.text)}))
+    _page(client, "unsubscribed",
+          client.post(leave, data={"csrf_token": web.csrf_token(page.text)}))
     one_click = f"/unsubscribe/{subscribers.token('unsubscribe', pending)}/one-click"
     _page(client, "one-click", client.post(one_click, data={"List-Unsubscribe": "One-Click"}))
 
     not_me = f"/not-me/{subscribers.token('not-me', ids['bounced'])}"
     page = _page(client, "not me", client.get(not_me))
-    _page(client, "not me done", client.post(not_me, data={"csrf_token": web.csrf_token(page.text)}))
+    _page(client, "not me done",
+          client.post(not_me, data={"csrf_token": web.csrf_token(page.text)}))
 
 
 def _publish_every_kind(world):
@@ -187,7 +189,8 @@ def _publish_every_kind(world):
         if kind.startswith("incident_"):
             yield publish_event(kind, incident=incident, incident_update=update)
         elif kind == "maintenance_updated":
-            yield publish_event(kind, maintenance=maintenance, maintenance_update=maintenance_update)
+            yield publish_event(kind, maintenance=maintenance,
+                                maintenance_update=maintenance_update)
         elif kind == "maintenance_rescheduled":
             yield publish_event(kind, maintenance=maintenance, previous_window={
                 "starts_at": maintenance.starts_at - timedelta(days=1),
