@@ -76,10 +76,11 @@ class _GuardedInput:
         return self._guard(self._stream.read, *args)
 
     def readinto(self, buffer):
-        reader = getattr(self._stream, "readinto", None)
-        if reader is not None:
-            return self._guard(reader, buffer)
-        data = self.read(len(buffer))  # gunicorn's Body has read() only
+        # Through read(), never the stream's own readinto(): werkzeug's dechunker writes
+        # a short read into the caller's memoryview slice, and with an absurd chunk size
+        # that crashed the dev server's process (a segfault under CI); read() hands it a
+        # bytearray that may shrink. gunicorn's Body has read() only anyway.
+        data = self.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)
 
